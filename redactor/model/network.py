@@ -1,0 +1,130 @@
+"""The GLiNER2 network: one encoder pass, then count, span and classification heads.
+
+``score`` is the whole forward pass for a batch of already-encoded texts.  It is
+written for variable-length batches: word vectors and queries are padded per batch
+so the span head runs as one batched matmul, and the count head runs once over every
+span task of the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from transformers import PreTrainedModel
+
+from redactor.model.layers import CountEmbedding, SpanRep, count_predictor, label_classifier
+from redactor.model.prompt import EncodedText
+
+
+@dataclass
+class TaskScores:
+    """Raw head outputs for one task of one text.
+
+    ``span_logits`` is ``[C, M, L, W]`` over all words (choice prefix first), or
+    ``None`` for classification tasks and span tasks whose predicted count is 0.
+    """
+
+    count: int | None
+    count_logits: torch.Tensor | None
+    span_logits: torch.Tensor | None
+    class_logits: torch.Tensor | None
+
+
+class GLiNER2Network(nn.Module):
+    """Encoder plus the four GLiNER2 heads, with reference parameter names."""
+
+    def __init__(self, encoder: PreTrainedModel) -> None:
+        super().__init__()
+        hidden = int(encoder.config.hidden_size)
+        self.encoder = encoder
+        self.span_rep = SpanRep(hidden)
+        self.classifier = label_classifier(hidden)
+        self.count_pred = count_predictor(hidden)
+        self.count_embed = CountEmbedding(hidden)
+
+    @property
+    def hidden_size(self) -> int:
+        """Width of the encoder states (384 for MiniLM)."""
+        return int(self.encoder.config.hidden_size)
+
+    def encode(self, texts: Sequence[EncodedText]) -> torch.Tensor:
+        """Run the encoder on right-padded input ids; returns ``[B, T, H]``."""
+        device = self.count_pred[0].weight.device
+        width = max(len(t.input_ids) for t in texts)
+        ids = torch.zeros(len(texts), width, dtype=torch.long)
+        mask = torch.zeros(len(texts), width, dtype=torch.long)
+        for row, text in enumerate(texts):
+            ids[row, : len(text.input_ids)] = torch.tensor(text.input_ids)
+            mask[row, : len(text.input_ids)] = 1
+        out = self.encoder(input_ids=ids.to(device), attention_mask=mask.to(device))
+        return out.last_hidden_state
+
+    def score(self, texts: Sequence[EncodedText], max_width: int,
+              counts: Sequence[Sequence[int | None]] | None = None) -> list[list[TaskScores]]:
+        """Forward pass: per text, per task, the raw head outputs.
+
+        Args:
+            texts: encoded inputs (they may use different schemas).
+            max_width: span widths scored (1..max_width words).
+            counts: optional forced instance counts per text and task (teacher
+                forcing in training); by default the count head decides.
+        """
+        hidden = self.encode(texts)
+        device = hidden.device
+        batch = len(texts)
+        n_words = [len(t.word_positions) for t in texts]
+        gather = torch.zeros(batch, max(n_words), dtype=torch.long, device=device)
+        for row, text in enumerate(texts):
+            gather[row, : n_words[row]] = torch.tensor(text.word_positions, device=device)
+        words = hidden.gather(1, gather[..., None].expand(-1, -1, hidden.shape[-1]))
+
+        span_tasks: list[tuple[int, int]] = []
+        class_tasks: list[tuple[int, int]] = []
+        markers: dict[tuple[int, int], torch.Tensor] = {}
+        for row, text in enumerate(texts):
+            for t, (task, positions) in enumerate(zip(text.schema.tasks, text.schema.markers)):
+                markers[row, t] = hidden[row, list(positions)]
+                (class_tasks if task.kind == "classification" else span_tasks).append((row, t))
+
+        out: list[list[TaskScores]] = [
+            [TaskScores(None, None, None, None) for _ in t.schema.tasks] for t in texts]
+        if class_tasks:
+            label_vecs = [markers[key][1:] for key in class_tasks]
+            logits = self.classifier(torch.cat(label_vecs)).squeeze(-1)
+            for key, part in zip(class_tasks, logits.split([len(v) for v in label_vecs])):
+                out[key[0]][key[1]].class_logits = part
+        if not span_tasks:
+            return out
+
+        count_logits = self.count_pred(torch.stack([markers[key][0] for key in span_tasks]))
+        predicted = count_logits.argmax(-1).tolist()
+        queries: list[list[torch.Tensor]] = [[] for _ in texts]
+        slots: list[tuple[int, int, int, int, int]] = []  # row, task, offset, count, labels
+        for (row, t), logits, count in zip(span_tasks, count_logits, predicted):
+            if counts is not None and counts[row][t] is not None:
+                count = int(counts[row][t])  # type: ignore[arg-type]
+            scores = out[row][t]
+            scores.count, scores.count_logits = count, logits
+            if count <= 0:
+                continue
+            task_queries = self.count_embed(markers[row, t][1:], count)
+            if texts[row].schema.tasks[t].kind == "entities":
+                task_queries = task_queries[:1]  # entity types use instance 0 only
+            offset = sum(len(q) for q in queries[row])
+            flat = task_queries.reshape(-1, task_queries.shape[-1])
+            queries[row].append(flat)
+            slots.append((row, t, offset, task_queries.shape[0], task_queries.shape[1]))
+        if not slots:
+            return out
+
+        per_row = [torch.cat(q) if q else hidden.new_zeros(0, hidden.shape[-1]) for q in queries]
+        padded = nn.utils.rnn.pad_sequence(per_row, batch_first=True)
+        lengths = torch.tensor(n_words, device=device)
+        logits = self.span_rep.span_rep_layer(words, padded, lengths, max_width)
+        for row, t, offset, count, labels in slots:
+            block = logits[row, offset: offset + count * labels, : n_words[row]]
+            out[row][t].span_logits = block.reshape(count, labels, n_words[row], max_width)
+        return out
