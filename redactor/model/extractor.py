@@ -143,13 +143,26 @@ class GLiNER2:
         whole = self.prompts.encode_text(text, encoded_schema)
         if len(whole.input_ids) <= self.config.max_positions:
             return [(None, whole)]
+        return [(w, self.prompts.encode_text(text[w.char_start: w.char_end], encoded_schema))
+                for w in self._plan(text, encoded_schema)]
+
+    def _plan(self, text: str, encoded_schema: EncodedSchema) -> list[Window]:
         words = split_words(text)
         costs = [len(self.prompts.piece_ids(w.token)) for w in words]
         budget = (self.config.max_positions - len(encoded_schema.ids)
                   - encoded_schema.prefix_subwords - 1)
         overlap = max(self.config.window_overlap, 2 * self.config.max_width)
-        return [(w, self.prompts.encode_text(text[w.char_start: w.char_end], encoded_schema))
-                for w in plan_windows(words, costs, budget, overlap)]
+        return plan_windows(words, costs, budget, overlap)
+
+    def plan_windows(self, text: str, schema: Schema) -> list[Window]:
+        """The encoder windows ``text`` is split into with ``schema`` (one window when
+        it fits).  Exposed so callers can see where boundaries fall."""
+        encoded_schema = self.prompts.encode_schema(schema)
+        windows = self._windows(text, encoded_schema)
+        if windows[0][0] is None:
+            words = split_words(text)
+            return [Window(0, len(words), 0, len(text), 0, None)]
+        return [w for w, _ in windows if w is not None]
 
     # -- convenience calls -------------------------------------------------------------
     def extract_entities(self, texts: Texts, entity_types: EntitySpec, **kwargs: Any

@@ -63,7 +63,8 @@ class GLiNER2Network(nn.Module):
         return out.last_hidden_state
 
     def score(self, texts: Sequence[EncodedText], max_width: int,
-              counts: Sequence[Sequence[int | None]] | None = None) -> list[list[TaskScores]]:
+              counts: Sequence[Sequence[int | None]] | None = None,
+              hidden: torch.Tensor | None = None) -> list[list[TaskScores]]:
         """Forward pass: per text, per task, the raw head outputs.
 
         Args:
@@ -71,8 +72,10 @@ class GLiNER2Network(nn.Module):
             max_width: span widths scored (1..max_width words).
             counts: optional forced instance counts per text and task (teacher
                 forcing in training); by default the count head decides.
+            hidden: precomputed ``encode(texts)`` output (training the heads on a
+                frozen encoder reuses it across epochs).
         """
-        hidden = self.encode(texts)
+        hidden = self.encode(texts) if hidden is None else hidden
         device = hidden.device
         batch = len(texts)
         n_words = [len(t.word_positions) for t in texts]

@@ -1,0 +1,77 @@
+"""Texts beyond the encoder window are windowed and merged, never truncated."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from redactor import GLiNER2, Schema, WindowError
+from redactor.model.windows import plan_windows
+from redactor.model.words import split_words
+from tests.name_model import SCHEMA, filler, random_name
+
+
+def test_plan_covers_every_word_with_single_ownership() -> None:
+    text = " ".join(f"w{i}" for i in range(1000))
+    words = split_words(text)
+    windows = plan_windows(words, [1] * len(words), budget=100, overlap=20)
+    assert windows[0].first == 0 and windows[-1].stop == len(words)
+    assert all(w.stop - w.first <= 100 for w in windows)
+    assert all(b.first == a.stop - 20 for a, b in zip(windows, windows[1:]))
+    for word in words:
+        assert sum(w.owns(word.start) for w in windows) == 1
+    for a, b in zip(windows, windows[1:]):  # the ownership cut sits mid-overlap
+        assert a.own_end == b.own_start == words[(b.first + a.stop) // 2].start
+
+
+def test_word_longer_than_the_window_is_an_error_not_a_truncation() -> None:
+    words = split_words("short " + "x" * 50 + " tail")
+    with pytest.raises(WindowError, match="word 1 .* needs 9 subwords, more than the 8"):
+        plan_windows(words, [1, 9, 1], budget=8, overlap=2)
+    with pytest.raises(WindowError, match="schema prompt leaves no room"):
+        plan_windows(words, [1, 1, 1], budget=-3, overlap=2)
+
+
+def test_oversized_schema_prompt_is_reported(fresh_model: GLiNER2) -> None:
+    labels = {f"label {i}": "a very long description of this label " * 3 for i in range(40)}
+    with pytest.raises(WindowError, match="schema prompt leaves no room"):
+        fresh_model.extract("some text " * 300, Schema().entities(labels))
+
+
+@pytest.mark.slow
+def test_names_on_every_window_boundary_are_found_once(name_model: GLiNER2) -> None:
+    """20,000 words with a 3-word name across every window edge and ownership cut.
+
+    Windows are kept near the fixture model's training length (~100 words) so the
+    test measures windowing, not how a 2-minute model copes with 500-word contexts.
+    """
+    name_model = name_model.with_options(max_positions=128, window_overlap=24)
+    rng = random.Random(7)
+    words = filler(rng, 20_000)
+    text = " ".join(words)
+    windows = name_model.plan_windows(text, SCHEMA)
+    assert len(windows) > 150  # really long: hundreds of windows
+    positions: set[int] = set()
+    for a, b in zip(windows, windows[1:]):
+        cut = (b.first + a.stop) // 2
+        positions |= {a.stop - 2, b.first - 1, cut - 1}  # crosses a's edge, b's edge, the cut
+    for pos in sorted(positions):
+        first, middle, last = random_name(rng)[0], rng.choice(["Anna", "John"]), random_name(rng)[-1]
+        words[pos: pos + 3] = [first, middle, last]
+    text = " ".join(words)
+    # names and filler are single subwords, so the windows did not move
+    moved = name_model.plan_windows(text, SCHEMA)
+    assert [(w.first, w.stop) for w in moved] == [(w.first, w.stop) for w in windows]
+    offsets = [0]
+    for word in words:
+        offsets.append(offsets[-1] + len(word) + 1)
+    expected = sorted((offsets[p], offsets[p + 3] - 1) for p in positions)
+
+    found = name_model.extract(text, SCHEMA, threshold=0.5)["entities"]["person"]
+    got = sorted((s["start"], s["end"]) for s in found)
+    for start, end in expected:
+        assert got.count((start, end)) == 1, text[start:end]
+        assert not [s for s in got if s != (start, end) and s[0] < end and start < s[1]]
+    assert all(text[s["start"]:s["end"]] == s["text"] for s in found)
+    assert len(got) == len(set(got))
