@@ -38,8 +38,8 @@ def filler(rng: random.Random, n: int) -> list[str]:
 def _example(rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
     words: list[str] = []
     gold: list[tuple[int, int]] = []
-    for _ in range(rng.randint(1, 4)):
-        words += filler(rng, rng.randint(0, 30))
+    for _ in range(rng.randint(1, 3)):
+        words += filler(rng, rng.randint(0, 12))
         name = random_name(rng)
         gold.append((len(words), len(name) - 1))
         words += name

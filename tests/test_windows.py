@@ -41,12 +41,12 @@ def test_oversized_schema_prompt_is_reported(fresh_model: GLiNER2) -> None:
 
 @pytest.mark.slow
 def test_names_on_every_window_boundary_are_found_once(name_model: GLiNER2) -> None:
-    """20,000 words with a 3-word name across every window edge and ownership cut.
+    """20,000 words with a 2-word name across every window edge and ownership cut.
 
-    Windows are kept near the fixture model's training length (~100 words) so the
+    Windows are kept near the fixture model's training length (~40 words) so the
     test measures windowing, not how a 2-minute model copes with 500-word contexts.
     """
-    name_model = name_model.with_options(max_positions=128, window_overlap=24)
+    name_model = name_model.with_options(max_positions=64, window_overlap=24)
     rng = random.Random(7)
     words = filler(rng, 20_000)
     text = " ".join(words)
@@ -55,10 +55,9 @@ def test_names_on_every_window_boundary_are_found_once(name_model: GLiNER2) -> N
     positions: set[int] = set()
     for a, b in zip(windows, windows[1:]):
         cut = (b.first + a.stop) // 2
-        positions |= {a.stop - 2, b.first - 1, cut - 1}  # crosses a's edge, b's edge, the cut
+        positions |= {a.stop - 1, b.first - 1, cut - 1}  # crosses a's edge, b's edge, the cut
     for pos in sorted(positions):
-        first, middle, last = random_name(rng)[0], rng.choice(["Anna", "John"]), random_name(rng)[-1]
-        words[pos: pos + 3] = [first, middle, last]
+        words[pos: pos + 2] = [random_name(rng)[0], random_name(rng)[-1]]
     text = " ".join(words)
     # names and filler are single subwords, so the windows did not move
     moved = name_model.plan_windows(text, SCHEMA)
@@ -66,12 +65,28 @@ def test_names_on_every_window_boundary_are_found_once(name_model: GLiNER2) -> N
     offsets = [0]
     for word in words:
         offsets.append(offsets[-1] + len(word) + 1)
-    expected = sorted((offsets[p], offsets[p + 3] - 1) for p in positions)
+    expected = sorted((offsets[p], offsets[p + 2] - 1) for p in positions)
 
     found = name_model.extract(text, SCHEMA, threshold=0.5)["entities"]["person"]
     got = sorted((s["start"], s["end"]) for s in found)
-    for start, end in expected:
-        assert got.count((start, end)) == 1, text[start:end]
-        assert not [s for s in got if s != (start, end) and s[0] < end and start < s[1]]
+    assert len(got) == len(set(got))  # nothing reported twice
     assert all(text[s["start"]:s["end"]] == s["text"] for s in found)
-    assert len(got) == len(set(got))
+    final = name_model.plan_windows(text, SCHEMA)
+
+    def seen_alone(span: tuple[int, int]) -> bool:
+        """Does the window owning ``span`` report it when run on its own?"""
+        (owner,) = [w for w in final if w.owns(span[0])]
+        assert owner.char_start <= span[0] and span[1] <= owner.char_end  # wholly inside
+        alone = name_model.extract(text[owner.char_start:owner.char_end], SCHEMA)["entities"]["person"]
+        return (span[0] - owner.char_start, span[1] - owner.char_start) in {
+            (s["start"], s["end"]) for s in alone}
+
+    missed = [span for span in expected if span not in got]
+    # the 20-second fixture model is no PII model; most names must still be found
+    assert len(missed) <= 0.25 * len(expected), f"{len(missed)} of {len(expected)} names missed"
+    # windowing lost nothing and invented nothing: every miss, and every other span
+    # touching a name, is what the model itself says about the owning window
+    assert not any(seen_alone(span) for span in missed)
+    for start, end in expected:
+        for other in [s for s in got if s != (start, end) and s[0] < end and start < s[1]]:
+            assert seen_alone(other), text[start:end]
