@@ -53,7 +53,8 @@ def candidates(probs: torch.Tensor, threshold: float, encoded: EncodedText,
     words, limit, text = encoded.words, encoded.original_length, encoded.text
     n_words = len(words)
     best: dict[tuple[int, int], Span] = {}
-    for start, width in torch.nonzero(probs >= threshold).tolist():
+    hits = probs >= threshold
+    for (start, width), score in zip(torch.nonzero(hits).tolist(), probs[hits].tolist()):
         last = start + width
         if last >= n_words:
             continue
@@ -62,7 +63,7 @@ def candidates(probs: torch.Tensor, threshold: float, encoded: EncodedText,
         if not surface:
             continue
         char_start = text.index(surface, char_start)
-        span = Span(surface, float(probs[start, width]), char_start, char_start + len(surface), label)
+        span = Span(surface, score, char_start, char_start + len(surface), label)
         key = (span.start, span.end)
         if key not in best or span.score > best[key].score:
             best[key] = span
