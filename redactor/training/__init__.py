@@ -1,0 +1,1 @@
+"""Training layer: label catalogue, annotated records, synthetic data, trainer, evaluator."""
