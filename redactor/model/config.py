@@ -40,6 +40,9 @@ class GLiNER2Config:
         counting_layer / token_pooling / architecture: checkpoint facts; only the
             values used by every published span checkpoint are supported.
         model_name: backbone the model was built from (informational only).
+        entity_count_gate: empty the entity result when the count head predicts 0
+            instances, as the reference does.  The reference never trains that count,
+            so our own trained models switch the gate off (their checkpoints say so).
     """
 
     max_width: int = 8
@@ -50,6 +53,7 @@ class GLiNER2Config:
     token_pooling: str = SUPPORTED_TOKEN_POOLING
     architecture: str = SUPPORTED_ARCHITECTURE
     model_name: str = ""
+    entity_count_gate: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -98,6 +102,7 @@ class GLiNER2Config:
             decoding=runtime.get("decoding", "nested"),
             max_positions=int(runtime.get("max_positions", 512)),
             window_overlap=int(runtime.get("window_overlap", 64)),
+            entity_count_gate=bool(runtime.get("entity_count_gate", True)),
             counting_layer=counting,
             token_pooling=pooling,
             architecture=architecture,
@@ -107,7 +112,8 @@ class GLiNER2Config:
     def to_checkpoint_dict(self, transformers_version: str) -> dict[str, Any]:
         """Write the reference 2.1.0 keys (so ``gliner2`` loads our directories) plus ours."""
         runtime = {k: v for k, v in asdict(self).items()
-                   if k in ("max_width", "decoding", "max_positions", "window_overlap")}
+                   if k in ("max_width", "decoding", "max_positions", "window_overlap",
+                            "entity_count_gate")}
         return {
             "architecture": self.architecture,
             "architecture_version": 1,

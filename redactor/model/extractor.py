@@ -125,7 +125,8 @@ class GLiNER2:
         with torch.inference_mode():
             for begin in range(0, len(order), batch_size):
                 chunk = order[begin: begin + batch_size]
-                scores = self.network.score([pieces[i][2] for i in chunk], self.config.max_width)
+                scores = self.network.score([pieces[i][2] for i in chunk], self.config.max_width,
+                                            entity_count_gate=self.config.entity_count_gate)
                 for i, task_scores in zip(chunk, scores):
                     window = pieces[i][1]
                     raw = decode_raw(task_scores, pieces[i][2], opts)

@@ -64,7 +64,8 @@ class GLiNER2Network(nn.Module):
 
     def score(self, texts: Sequence[EncodedText], max_width: int,
               counts: Sequence[Sequence[int | None]] | None = None,
-              hidden: torch.Tensor | None = None) -> list[list[TaskScores]]:
+              hidden: torch.Tensor | None = None,
+              entity_count_gate: bool = True) -> list[list[TaskScores]]:
         """Forward pass: per text, per task, the raw head outputs.
 
         Args:
@@ -74,6 +75,8 @@ class GLiNER2Network(nn.Module):
                 forcing in training); by default the count head decides.
             hidden: precomputed ``encode(texts)`` output (training the heads on a
                 frozen encoder reuses it across epochs).
+            entity_count_gate: when False, the entity task always gets one instance
+                (its count head only gates; entity queries use instance 0 anyway).
         """
         hidden = self.encode(texts) if hidden is None else hidden
         device = hidden.device
@@ -109,6 +112,8 @@ class GLiNER2Network(nn.Module):
         for (row, t), logits, count in zip(span_tasks, count_logits, predicted):
             if counts is not None and counts[row][t] is not None:
                 count = int(counts[row][t])  # type: ignore[arg-type]
+            elif not entity_count_gate and texts[row].schema.tasks[t].kind == "entities":
+                count = max(count, 1)
             scores = out[row][t]
             scores.count, scores.count_logits = count, logits
             if count <= 0:

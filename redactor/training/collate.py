@@ -1,0 +1,113 @@
+"""Turn annotated records into training examples, with the label augmentation GLiNER
+papers use: several names and descriptions per label, prompts with and without
+descriptions, negative labels, shuffling and dropping.
+
+A model trained on one name per type loses its recall when a policy asks for a
+synonym; a model never shown absent labels learns that every asked-for label is
+present.  Targets are word-level (start word, width) cells of the span grid.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from redactor.model.prompt import EncodedText, PromptEncoder
+from redactor.model.schema import Schema
+from redactor.training.labels import BY_KEY, DOMAINS, TRAINED
+from redactor.training.records import Record, SpanLabel
+
+DOMAIN_TASK = "domain"
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Probabilities and sizes of the label augmentation."""
+
+    negatives: tuple[int, int] = (2, 12)  # absent labels added per example (min, max)
+    description_prob: float = 0.5  # show descriptions in the prompt
+    primary_name_prob: float = 0.4  # use the label's primary name (else a random synonym)
+    domain_task_prob: float = 0.7  # add the routing classification task
+    drop_label_prob: float = 0.1  # drop a present label (its spans become unlabelled text)
+
+
+@dataclass
+class Example:
+    """One encoded training example and its targets."""
+
+    encoded: EncodedText
+    span_targets: list[tuple[int, int, int]]  # (label index, start word, width)
+    domain_target: int | None  # index into DOMAINS for the classification task
+    dropped_spans: int  # gold spans that could not be targets (too wide / unaligned)
+
+
+def _word_index(record_text: str, encoded: EncodedText) -> tuple[dict[int, int], dict[int, int]]:
+    starts = {w.start: i for i, w in enumerate(encoded.words)}
+    ends = {w.end: i for i, w in enumerate(encoded.words)}
+    return starts, ends
+
+
+def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, max_width: int,
+                  aug: Augmentation, train: bool = True) -> Example:
+    """Sample a schema for ``record`` and encode it with its targets.
+
+    With ``train=False`` the schema is deterministic: every trained label present
+    plus all others, primary names, descriptions on (what evaluation asks).
+    """
+    present = sorted({s.label for s in record.spans if s.label in BY_KEY})
+    if train:
+        present = [k for k in present if rng.random() >= aug.drop_label_prob]
+        absent = [lab.key for lab in TRAINED if lab.key not in present]
+        keys = present + rng.sample(absent, min(len(absent), rng.randint(*aug.negatives)))
+        rng.shuffle(keys)
+        describe = rng.random() < aug.description_prob
+    else:
+        keys = [lab.key for lab in TRAINED]
+        describe = True
+    names: dict[str, str] = {}
+    for key in keys:
+        label = BY_KEY[key]
+        use_primary = not train or rng.random() < aug.primary_name_prob
+        names[key] = label.name if use_primary else rng.choice(label.names)
+    if len(set(names.values())) < len(names):  # two labels drew the same synonym
+        names = {key: BY_KEY[key].name for key in keys}
+    entities = {names[k]: (rng.choice(BY_KEY[k].descriptions) if train else BY_KEY[k].descriptions[0])
+                if describe else None for k in keys}
+    schema = Schema().entities(entities)
+    domain_target = None
+    if record.domain in DOMAINS and (not train or rng.random() < aug.domain_task_prob):
+        schema.classification(DOMAIN_TASK, list(DOMAINS))
+        domain_target = DOMAINS.index(record.domain)
+    encoded = prompts.encode_text(record.text, prompts.encode_schema(schema))
+    starts, ends = _word_index(record.text, encoded)
+    index = {k: i for i, k in enumerate(keys)}
+    targets, dropped = [], 0
+    for span in record.spans:
+        if span.label not in index:
+            continue
+        s, e = starts.get(span.start), ends.get(span.end)
+        if s is None or e is None or e < s or e - s >= max_width:
+            dropped += 1
+            continue
+        targets.append((index[span.label], s, e - s))
+    return Example(encoded, targets, domain_target, dropped)
+
+
+def chunk_record(record: Record, prompts: PromptEncoder, max_subwords: int) -> list[Record]:
+    """Split a long document into consecutive pieces of at most ``max_subwords`` text
+    subwords, so prompt + text fit the encoder; spans cut by a boundary are dropped."""
+    from redactor.model.windows import plan_windows
+    from redactor.model.words import split_words
+
+    words = split_words(record.text)
+    costs = [len(prompts.piece_ids(w.token)) for w in words]
+    if sum(costs) <= max_subwords:
+        return [record]
+    pieces = []
+    for window in plan_windows(words, costs, max_subwords, overlap=0):
+        begin, end = window.char_start, window.char_end
+        spans = [SpanLabel(s.start - begin, s.end - begin, s.label) for s in record.spans
+                 if begin <= s.start and s.end <= end]
+        pieces.append(Record(record.text[begin:end], spans, record.domain, record.family,
+                             record.locale, record.id))
+    return pieces

@@ -1,0 +1,75 @@
+"""``python -m redactor.training.train --config CONFIG.yaml --out DIR [--resume]``
+
+Builds the training set the config names (generated synthetic documents and mapped
+real corpora), trains from the bundled MiniLM encoder (or ``init``), and writes the
+model directory (fp16 safetensors) plus the resumable state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from redactor.model.extractor import GLiNER2
+from redactor.training.collate import chunk_record
+from redactor.training.records import Record, SpanLabel, read_jsonl
+from redactor.training.trainer import Trainer, TrainConfig
+
+
+def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
+    """Read one ``files`` entry, keeping only mapped labels (others are dropped)."""
+    label_map: dict[str, str] = entry.get("label_map", {})
+    records = []
+    for record in read_jsonl(base / entry["path"]):
+        spans = [SpanLabel(s.start, s.end, label_map[s.label]) for s in record.spans
+                 if s.label in label_map]
+        records.append(Record(record.text, spans, entry.get("domain", record.domain),
+                              record.family, record.locale, record.id))
+    limit = entry.get("limit")
+    if limit is not None:
+        records = random.Random(0).sample(records, min(limit, len(records)))
+    return records
+
+
+def build_records(config: dict[str, Any], base: Path, model: GLiNER2) -> list[Record]:
+    """All training records of a config, chunked to fit the encoder."""
+    data = config.get("data", {})
+    records: list[Record] = []
+    synthetic = data.get("synthetic")
+    if synthetic:
+        from redactor.training.synthetic import generate
+
+        records += list(generate(int(synthetic["n"]), int(synthetic.get("seed", 0)), "train"))
+    for entry in data.get("files", []):
+        records += load_corpus(entry, base)
+    max_subwords = int(data.get("max_text_subwords", 256))
+    return [piece for record in records for piece in chunk_record(record, model.prompts, max_subwords)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    config = yaml.safe_load(args.config.read_text(encoding="utf-8"))
+    cfg = TrainConfig.from_dict(config.get("train", {}))
+    torch.manual_seed(cfg.seed)
+    model = GLiNER2.from_pretrained(config["init"]) if config.get("init") else GLiNER2.from_encoder()
+    records = build_records(config, args.config.parent, model)
+    trainer = Trainer(model, records, cfg, args.out / "state")
+    losses = trainer.run(resume=args.resume, progress=not args.quiet)
+    model.save_pretrained(args.out / "model", dtype=torch.float16)
+    tail = losses[-50:] or [float("nan")]
+    print(f"trained {trainer.step} steps on {len(records)} records; "
+          f"mean loss of the last {len(tail)} steps {sum(tail) / len(tail):.4f}")
+
+
+if __name__ == "__main__":
+    main()
