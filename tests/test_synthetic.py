@@ -1,0 +1,128 @@
+"""The synthetic generator: determinism, span validity, coverage, splits and look-alikes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from redactor.training.labels import DOMAINS, HELD_OUT, TRAINED
+from redactor.training.records import Record, SpanLabel, unaligned_spans
+from redactor.training.synthetic import SPLITS, families, generate, split_of
+from redactor.training.synthetic.__main__ import main
+from redactor.training.synthetic.builder import InvalidSpan, check_record
+from redactor.training.synthetic.families import KINDS
+
+HELD_OUT_KEYS = {label.key for label in HELD_OUT}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, list[Record]]:
+    """A few thousand documents per run: enough for coverage, fast on 2 cores."""
+    return {"train": list(generate(2000, 0, "train")), "dev": list(generate(600, 0, "dev")),
+            "test": list(generate(900, 0, "test"))}
+
+
+def test_same_seed_same_output_and_other_seed_differs() -> None:
+    first = [r.to_json() for r in generate(60, 7, "train")]
+    assert first == [r.to_json() for r in generate(60, 7, "train")]
+    assert first != [r.to_json() for r in generate(60, 8, "train")]
+
+
+def test_every_span_in_range_aligned_nonblank_disjoint(corpus: dict[str, list[Record]]) -> None:
+    for records in corpus.values():
+        for record in records:
+            assert unaligned_spans(record) == [], record.id
+            end = 0
+            for span in sorted(record.spans, key=lambda s: s.start):
+                assert 0 <= span.start < span.end <= len(record.text)
+                assert record.text[span.start:span.end].strip() == record.text[span.start:span.end]
+                assert span.start >= end, f"overlap in {record.id}"
+                end = span.end
+
+
+def test_every_trained_label_is_covered(corpus: dict[str, list[Record]]) -> None:
+    counts = Counter(span.label for record in corpus["train"] for span in record.spans)
+    missing = [label.key for label in TRAINED if counts[label.key] == 0]
+    assert not missing, f"labels never generated: {missing}"
+
+
+def test_kinds_and_domains(corpus: dict[str, list[Record]]) -> None:
+    assert len(KINDS) >= 20
+    assert {kind.domain for kind in KINDS.values()} == set(DOMAINS)
+    for split, records in corpus.items():
+        assert {r.domain for r in records} == set(DOMAINS), split
+        assert len({r.family.split("/")[0] for r in records}) >= 20, split
+    for split in SPLITS:
+        assert all(families(split)[name] for name in KINDS), f"a kind has no {split} family"
+
+
+def test_held_out_labels_only_in_test(corpus: dict[str, list[Record]]) -> None:
+    for split in ("train", "dev"):
+        assert not any(s.label in HELD_OUT_KEYS for r in corpus[split] for s in r.spans), split
+    in_test = {s.label for r in corpus["test"] for s in r.spans} & HELD_OUT_KEYS
+    assert in_test == HELD_OUT_KEYS
+
+
+def test_split_family_sets_are_disjoint(corpus: dict[str, list[Record]]) -> None:
+    declared = {split: {f for fams in families(split).values() for f in fams} for split in SPLITS}
+    assert not declared["train"] & declared["dev"]
+    assert not declared["train"] & declared["test"]
+    assert not declared["dev"] & declared["test"]
+    for split, records in corpus.items():
+        used = {r.family for r in records}
+        assert used <= declared[split]
+        assert all(split_of(f) == split for f in used)
+
+
+def test_no_pii_documents_have_no_spans(corpus: dict[str, list[Record]]) -> None:
+    quiet = [r for records in corpus.values() for r in records if r.domain == "no personal data"]
+    assert len(quiet) > 100
+    assert all(not r.spans for r in quiet)
+    assert all(r.spans for records in corpus.values() for r in records if r.domain != "no personal data")
+
+
+@pytest.mark.parametrize("pattern", [r"\bSKU-[A-Z]{3}-\d{4}\b", r"\b[0-9a-f]{40}\b", r"\bORD-\d{7}\b",
+                                     r"\bv\d+\.\d+\.\d+\b", r"\bbuild \d{5}\b", r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"])
+def test_lookalikes_appear_unlabelled(corpus: dict[str, list[Record]], pattern: str) -> None:
+    hits = 0
+    for record in corpus["train"]:
+        for match in re.finditer(pattern, record.text):
+            hits += 1
+            for span in record.spans:
+                assert span.end <= match.start() or span.start >= match.end(), \
+                    f"{match.group()!r} labelled {span.label} in {record.id}"
+    assert hits > 20
+
+
+def test_clinical_clutter_is_not_labelled(corpus: dict[str, list[Record]]) -> None:
+    clutter = re.compile(r"\b(?:Ward 4B|ICU|HbA1c|eGFR|mmol/L|mg/dL|\d+ mg|GCS 15|NEWS2 score \d)\b")
+    hits = 0
+    for record in corpus["train"]:
+        if record.domain != "health":
+            continue
+        for match in clutter.finditer(record.text):
+            hits += 1
+            assert not any(s.start < match.end() and match.start() < s.end for s in record.spans)
+    assert hits > 20
+
+
+def test_gate_rejects_bad_spans() -> None:
+    text = "A 45-year-old patient"
+    with pytest.raises(InvalidSpan):
+        check_record(Record(text, [SpanLabel(2, 4, "age")]))  # "45" inside "45-year-old"
+    with pytest.raises(InvalidSpan):
+        check_record(Record(text, [SpanLabel(2, 13, "age"), SpanLabel(2, 13, "date")]))
+    check_record(Record(text, [SpanLabel(2, 13, "age")]))
+
+
+def test_cli_writes_jsonl(tmp_path) -> None:
+    out = tmp_path / "dev.jsonl"
+    assert main(["--n", "25", "--seed", "3", "--split", "dev", "-o", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 25
+    records = [Record.from_json(json.loads(line)) for line in lines]
+    assert [r.to_json() for r in records] == [r.to_json() for r in generate(25, 3, "dev")]
+    assert all(r.locale and r.family and r.domain in DOMAINS for r in records)
