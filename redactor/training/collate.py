@@ -48,7 +48,7 @@ def _word_index(record_text: str, encoded: EncodedText) -> tuple[dict[int, int],
 
 
 def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, max_width: int,
-                  aug: Augmentation, train: bool = True) -> Example:
+                  aug: Augmentation, train: bool = True, max_positions: int = 512) -> Example:
     """Sample a schema for ``record`` and encode it with its targets.
 
     With ``train=False`` the schema is deterministic: every trained label present
@@ -73,12 +73,21 @@ def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, ma
         names = {key: BY_KEY[key].name for key in keys}
     entities = {names[k]: (rng.choice(BY_KEY[k].descriptions) if train else BY_KEY[k].descriptions[0])
                 if describe else None for k in keys}
-    schema = Schema().entities(entities)
-    domain_target = None
-    if record.domain in DOMAINS and (not train or rng.random() < aug.domain_task_prob):
-        schema.classification(DOMAIN_TASK, list(DOMAINS))
-        domain_target = DOMAINS.index(record.domain)
-    encoded = prompts.encode_text(record.text, prompts.encode_schema(schema))
+    with_domain = record.domain in DOMAINS and (not train or rng.random() < aug.domain_task_prob)
+    while True:  # drop absent labels until prompt + text fit the encoder
+        schema = Schema().entities(entities)
+        if with_domain:
+            schema.classification(DOMAIN_TASK, list(DOMAINS))
+        encoded = prompts.encode_text(record.text, prompts.encode_schema(schema))
+        absent = [k for k in keys if k not in present]
+        if len(encoded.input_ids) <= max_positions or not absent:
+            break
+        keys.remove(absent[-1])
+        entities.pop(names[absent[-1]])
+    if len(encoded.input_ids) > max_positions:
+        raise ValueError(f"record {record.id or '(no id)'}: {len(encoded.input_ids)} positions even "
+                         f"without negative labels; chunk it first (chunk_record)")
+    domain_target = DOMAINS.index(record.domain) if with_domain else None  # type: ignore[arg-type]
     starts, ends = _word_index(record.text, encoded)
     index = {k: i for i, k in enumerate(keys)}
     targets, dropped = [], 0

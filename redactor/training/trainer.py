@@ -121,7 +121,8 @@ class Trainer:
         rng = random.Random(self.cfg.seed * 1_000_003 + step)
         picks = [rng.randrange(len(self.records)) for _ in range(self.cfg.batch_size)]
         return [build_example(self.records[i], self.model.prompts, rng, self.cfg.max_width,
-                              self.cfg.augmentation) for i in picks]
+                              self.cfg.augmentation, max_positions=self.model.config.max_positions)
+                for i in picks]
 
     def train_step(self) -> float:
         """One optimizer step; returns the batch loss."""

@@ -1,0 +1,178 @@
+"""The evaluator: metric functions on hand-made cases with known answers, the offline
+Presidio baseline, and the CLI as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from redactor import GLiNER2
+from redactor.training.evaluate import (CharCoverage, Counts, GLiNER2Predictor, char_coverage, evaluate,
+                                        format_table, label_counts, load_records, micro, regime_labels)
+from redactor.training.records import SpanLabel as S
+
+REPO = Path(__file__).resolve().parents[1]
+
+#            0         1         2         3         4
+#            0123456789012345678901234567890123456789012345
+TEXT = "John Smith wrote to ann@x.io from Berlin today"
+GOLD = [S(0, 10, "person"), S(20, 28, "email"), S(34, 40, "city")]
+
+
+def test_counts_ratios_and_zero_denominators() -> None:
+    c = Counts(tp=2, fp=2, fn=0)
+    assert (c.precision, c.recall) == (0.5, 1.0)
+    assert c.f1 == pytest.approx(2 / 3)
+    assert (Counts().precision, Counts().recall, Counts().f1) == (0.0, 0.0, 0.0)
+
+
+def test_exact_versus_overlap() -> None:
+    pred = [S(0, 4, "person"), S(20, 28, "email"), S(34, 40, "person")]
+    exact = label_counts([GOLD], [pred], "exact")
+    overlap = label_counts([GOLD], [pred], "overlap")
+    # "John" for "John Smith": wrong boundaries (exact) but the same entity (overlap)
+    assert (exact["person"].tp, exact["person"].fp, exact["person"].fn) == (0, 2, 1)
+    assert (overlap["person"].tp, overlap["person"].fp, overlap["person"].fn) == (1, 1, 0)
+    assert (exact["email"].tp, exact["email"].fp, exact["email"].fn) == (1, 0, 0)
+    # Berlin predicted as person: the label is wrong in both modes
+    assert (exact["city"].tp, exact["city"].fn) == (0, 1)
+    assert (overlap["city"].tp, overlap["city"].fn) == (0, 1)
+    m = micro(overlap)
+    assert (m.tp, m.fp, m.fn) == (2, 1, 1)
+
+
+def test_overlap_is_one_to_one() -> None:
+    gold = [S(0, 4, "person"), S(9, 13, "person")]  # "Anna and Bert": one long prediction
+    counts = label_counts([gold], [[S(0, 13, "person")]], "overlap")["person"]
+    assert (counts.tp, counts.fp, counts.fn) == (1, 0, 1)
+
+
+def test_predictions_outside_the_label_set_are_not_scored() -> None:
+    counts = label_counts([GOLD], [[S(0, 10, "person"), S(11, 16, "organization")]], "exact")
+    assert set(counts) == {"person", "email", "city"}
+    assert micro(counts).fp == 0
+
+
+def test_char_recall_partial_coverage_any_label() -> None:
+    # "Smith" (5 chars) and all of Berlin (6) covered, wrongly typed; the e-mail missed.
+    pred = [S(5, 10, "city"), S(34, 40, "date")]
+    cov = char_coverage([TEXT], [GOLD], [pred])
+    # gold chars: "JohnSmith" 9 (the space is not PII) + 8 + 6 = 23
+    assert (cov.gold_chars, cov.covered_chars) == (23, 11)
+    assert cov.recall == pytest.approx(11 / 23)
+    assert (cov.documents, cov.leaking, cov.leak_rate) == (1, 1, 1.0)
+
+
+def test_whitespace_gaps_do_not_leak() -> None:
+    pred = [S(0, 4, "person"), S(5, 10, "person"), S(20, 28, "email"), S(34, 40, "city")]
+    cov = char_coverage([TEXT], [GOLD], [pred])
+    assert cov.recall == 1.0 and cov.leak_rate == 0.0
+
+
+def test_leak_rate_counts_only_documents_with_pii() -> None:
+    texts = [TEXT, "nothing personal here", TEXT]
+    gold = [GOLD, [], GOLD]
+    pred = [[S(0, 46, "person")], [], [S(0, 10, "person")]]
+    cov = char_coverage(texts, gold, pred)
+    assert (cov.documents, cov.leaking) == (2, 1)
+    assert cov.leak_rate == 0.5
+
+
+def test_empty_predictions() -> None:
+    report = evaluate([TEXT], [GOLD], [[]])
+    assert report.chars.recall == 0.0 and report.chars.leak_rate == 1.0
+    assert micro(report.overlap).recall == 0.0 and micro(report.exact).precision == 0.0
+    assert report.exact["email"].fn == 1
+
+
+def test_no_gold_spans() -> None:
+    report = evaluate(["no pii"], [[]], [[S(0, 2, "person")]])
+    assert report.labels == [] and report.chars.recall is None and report.chars.leak_rate is None
+    assert CharCoverage().recall is None
+    assert "n/a" in format_table([report])
+
+
+def test_per_regime_char_recall() -> None:
+    text = "Ann has diabetes"
+    gold = [S(0, 3, "person"), S(8, 16, "health_condition")]
+    report = evaluate([text], [gold], [[S(0, 3, "email")]])
+    assert regime_labels("gdpr_art9", report.labels) == ["health_condition"]
+    assert report.regime_chars["hipaa"].recall == 1.0
+    assert report.regime_chars["gdpr_art9"].recall == 0.0
+    assert report.label_chars["person"].recall == 1.0
+    payload = report.to_dict()
+    assert payload["per_label"]["health_condition"]["char"]["leak_rate"] == 1.0
+    json.dumps(payload)
+
+
+def test_label_map_drops_and_reports(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"text": "Ana vive en Madrid", "spans": [
+        {"start": 0, "end": 3, "label": "PER"}, {"start": 12, "end": 18, "label": "LOC"}]}) + "\n")
+    records, dropped = load_records(path, {"PER": "person"})
+    assert records[0].spans == [S(0, 3, "person")] and dropped == {"LOC": 1}
+    records, dropped = load_records(path)
+    assert [s.label for s in records[0].spans] == ["PER", "LOC"] and dropped == {}
+
+
+def test_gliner_prompt_uses_catalogue_names() -> None:
+    prompt = GLiNER2Predictor(model=None).prompt(["email", "custom_key"])
+    assert list(prompt) == ["email address", "custom_key"]
+    assert prompt["email address"] and prompt["custom_key"] is None
+    assert GLiNER2Predictor(model=None, describe=False).prompt(["email"]) == {"email address": None}
+
+
+@pytest.fixture(scope="module")
+def presidio():
+    pytest.importorskip("presidio_analyzer")
+    from redactor.training.presidio_baseline import PresidioPredictor
+
+    return PresidioPredictor()
+
+
+def test_presidio_finds_email_and_ssn(presidio) -> None:
+    text = "Reach Dana at dana.miller@example.com; her SSN is 536-22-8843."
+    spans = presidio.predict([text], ["email", "ssn"])[0]
+    found = {(text[s.start:s.end], s.label) for s in spans}
+    assert ("dana.miller@example.com", "email") in found
+    assert ("536-22-8843", "ssn") in found
+
+
+@pytest.fixture(scope="module")
+def model_dir(fresh_model: GLiNER2, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained model saved as a checkpoint (name_model_dir's pattern, without
+    the minute-long training: the CLI test checks plumbing, not accuracy)."""
+    directory = tmp_path_factory.mktemp("eval_model")
+    fresh_model.save_pretrained(directory)
+    return directory
+
+
+def test_cli_side_by_side(model_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("presidio_analyzer")
+    data = tmp_path / "tiny.jsonl"
+    rows = [("Patient John Smith, email john@example.com.", [(8, 18, "PER"), (26, 42, "email")]),
+            ("Nothing to see here.", [])]
+    data.write_text("".join(json.dumps({"text": t, "spans": [{"start": a, "end": b, "label": lab}
+                                                            for a, b, lab in spans]}) + "\n"
+                            for t, spans in rows))
+    label_map = tmp_path / "map.json"
+    label_map.write_text(json.dumps({"PER": "person"}))
+    out = tmp_path / "report.json"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "redactor.training.evaluate", str(data), "--model", str(model_dir),
+                           "--presidio", "--label-map", str(label_map), "--json", str(out)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    header = next(line for line in proc.stdout.splitlines() if line.startswith("metric"))
+    assert header.split()[1:] == ["ours", "presidio"]
+    assert "char recall (any label)" in proc.stdout and "email overlap F1" in proc.stdout
+    report = json.loads(out.read_text())
+    assert report["documents"] == 2 and report["gold_spans"] == 2
+    presidio_report = report["reports"][1]
+    assert presidio_report["per_label"]["email"]["overlap"]["tp"] == 1
+    assert presidio_report["char"]["documents_with_pii"] == 1
