@@ -89,3 +89,19 @@ print(model.extract_entities("Anna Lee called", ["person"]))
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "entities" in done.stdout
+
+
+def test_int8_checkpoint_quarters_size_and_keeps_decisions(name_model: GLiNER2, name_model_dir: Path,
+                                                           tmp_path: Path) -> None:
+    name_model.save_pretrained(tmp_path, dtype=torch.int8)
+    full = (name_model_dir / "model.safetensors").stat().st_size
+    assert (tmp_path / "model.safetensors").stat().st_size < 0.3 * full
+    small = GLiNER2.from_pretrained(tmp_path)
+    schema = Schema().entities(["person"])
+    texts = TEXTS + ["the plan for Laura White and Peter Clark is stable", "sales report for now"]
+    ours, ref = small.extract(texts, schema), name_model.extract(texts, schema)
+    assert [[(s["start"], s["end"]) for s in r["entities"]["person"]] for r in ours] == \
+        [[(s["start"], s["end"]) for s in r["entities"]["person"]] for r in ref]
+    for a, b in zip(ours, ref):
+        for x, y in zip(a["entities"]["person"], b["entities"]["person"]):
+            assert abs(x["confidence"] - y["confidence"]) < 0.05

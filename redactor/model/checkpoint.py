@@ -97,7 +97,6 @@ def read_checkpoint(directory: Path, **overrides: object) -> tuple[GLiNER2Config
         raise CheckpointError(f"{directory}: embedding matrix has {saved_vocab} rows, "
                               f"tokenizer has {len(tokenizer)} tokens")
     encoder.resize_token_embeddings(saved_vocab, mean_resizing=False)
-    state = {k: v.float() for k, v in state.items()}
     result = network.load_state_dict(state, strict=False)
     unexpected = [k for k in result.unexpected_keys if not k.startswith("encoder.pooler.")]
     missing_keys = [k for k in result.missing_keys if not k.startswith("encoder.pooler.")]
@@ -110,9 +109,38 @@ def read_checkpoint(directory: Path, **overrides: object) -> tuple[GLiNER2Config
     return config, network.eval(), tokenizer
 
 
+_SCALE = ".int8_row_scale"
+
+
+def quantize_int8(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Row-wise symmetric int8 for every large matrix (Linear weights, embeddings),
+    fp16 for the rest: a MiniLM GLiNER2 drops from 120 MB (fp32) to ~31 MB."""
+    out: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        value = value.detach().float()
+        if value.ndim == 2 and value.numel() >= 4096:
+            scale = value.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127.0
+            out[key] = torch.round(value / scale).to(torch.int8).contiguous()
+            out[key + _SCALE] = scale.contiguous()
+        else:
+            out[key] = value.half().contiguous()
+    return out
+
+
+def dequantize(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Inverse of :func:`quantize_int8` (a no-op for fp16/fp32 state dicts)."""
+    out = {}
+    for key, value in state.items():
+        if key.endswith(_SCALE):
+            continue
+        scale = state.get(key + _SCALE)
+        out[key] = value.float() * scale if scale is not None else value.float()
+    return out
+
+
 def _read_weights(directory: Path) -> dict[str, torch.Tensor]:
     if (directory / WEIGHTS_FILE).is_file():
-        return load_file(str(directory / WEIGHTS_FILE))
+        return dequantize(load_file(str(directory / WEIGHTS_FILE)))
     if (directory / LEGACY_WEIGHTS_FILE).is_file():
         return torch.load(directory / LEGACY_WEIGHTS_FILE, map_location="cpu", weights_only=True)
     raise CheckpointError(f"{directory}: no {WEIGHTS_FILE} or {LEGACY_WEIGHTS_FILE}")
@@ -120,14 +148,19 @@ def _read_weights(directory: Path) -> dict[str, torch.Tensor]:
 
 def write_checkpoint(directory: Path, config: GLiNER2Config, network: GLiNER2Network,
                      tokenizer: PreTrainedTokenizerBase, dtype: torch.dtype = torch.float32) -> None:
-    """Write a directory that both this package and ``gliner2`` can load."""
+    """Write a directory that both this package and ``gliner2`` can load
+    (``dtype=torch.int8`` is ours only: row-wise quantized, for shipping)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "encoder_config").mkdir(exist_ok=True)
     network.encoder.config.vocab_size = network.encoder.get_input_embeddings().weight.shape[0]
     network.encoder.config.to_json_file(str(directory / ENCODER_CONFIG_FILE))
     payload = config.to_checkpoint_dict(transformers.__version__)
     (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    state = {k: v.detach().to(dtype).contiguous() for k, v in network.state_dict().items()}
+    state = network.state_dict()
+    if dtype == torch.int8:
+        state = quantize_int8(state)
+    else:
+        state = {k: v.detach().to(dtype).contiguous() for k, v in state.items()}
     save_file(state, str(directory / WEIGHTS_FILE))
     tokenizer.save_pretrained(str(directory))
 

@@ -69,7 +69,8 @@ class GLiNER2:
 
     def save_pretrained(self, directory: str | os.PathLike[str],
                         dtype: torch.dtype = torch.float32) -> None:
-        """Write a checkpoint directory (``dtype=torch.float16`` halves its size)."""
+        """Write a checkpoint directory (``torch.float16`` halves its size, ``torch.int8``
+        quarters it; both load back as fp32)."""
         write_checkpoint(Path(directory), self.config, self.network, self.prompts.tokenizer, dtype)
 
     def to(self, device: str | torch.device) -> GLiNER2:
