@@ -1,8 +1,7 @@
-"""Main job until the shipped PII model and the `redact` CLI land (issues #3, #5).
+"""Main job until the `redact` CLI lands (issue #5): find PII in a sample folder.
 
-Runs the GLiNER2 API end to end on a sample folder.  No trained PII model ships yet,
-so this loads ``--model DIR`` when given, and otherwise builds an *untrained* model on
-the bundled MiniLM encoder: the pipeline runs, but its findings are meaningless.
+Runs the GLiNER2 API end to end with the PII model shipped inside the package
+(``GLiNER2.default()``), or ``--model DIR``.
 
     HF_HUB_OFFLINE=1 python examples/extract_demo.py examples/sample_docs [--model DIR]
 """
@@ -14,11 +13,11 @@ import json
 from pathlib import Path
 
 from redactor import GLiNER2, Schema
+from redactor.training.labels import DOMAINS, TRAINED
 
 SCHEMA = (Schema()
-          .entities({"person": "names of people", "email address": "e-mail addresses",
-                     "phone number": "telephone or fax numbers", "street address": "postal addresses"})
-          .classification("domain", ["health", "finance", "employment", "no personal data"]))
+          .entities({label.name: label.descriptions[0] for label in TRAINED[:12]})
+          .classification("domain", list(DOMAINS)))
 
 
 def main() -> None:
@@ -26,11 +25,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", type=Path, help="GLiNER2 checkpoint directory")
     args = parser.parse_args()
-    if args.model:
-        model = GLiNER2.from_pretrained(args.model)
-    else:
-        print("note: no trained model given; using UNTRAINED heads (output is not meaningful)")
-        model = GLiNER2.from_encoder()
+    model = GLiNER2.from_pretrained(args.model) if args.model else GLiNER2.default()
     paths = sorted(args.folder.glob("*.txt"))
     results = model.extract([p.read_text(encoding="utf-8") for p in paths], SCHEMA)
     for path, result in zip(paths, results):

@@ -34,9 +34,30 @@ def test_word_longer_than_the_window_is_an_error_not_a_truncation() -> None:
 
 
 def test_oversized_schema_prompt_is_reported(fresh_model: GLiNER2) -> None:
-    labels = {f"label {i}": "a very long description of this label " * 3 for i in range(40)}
     with pytest.raises(WindowError, match="schema prompt leaves no room"):
-        fresh_model.extract("some text " * 300, Schema().entities(labels))
+        fresh_model.extract("some text", Schema().entities({"label": "a long description " * 200}))
+
+
+def test_many_described_labels_are_split_into_passes(name_model: GLiNER2) -> None:
+    labels = {f"label {i}": "a very long description of this label " * 3 for i in range(40)}
+    schema = Schema().entities({"person": "names of people", **labels}).classification("kind", ["a", "b"])
+    groups = name_model.label_groups(schema)
+    assert len(groups) > 2
+    assert [e for g in groups for e in g.entity_types] == schema.entity_types
+    assert groups[0].classifications == schema.classifications and not groups[1].classifications
+    budget = name_model.config.max_positions // 2
+    assert all(len(name_model.prompts.encode_schema(g).ids) <= budget for g in groups)
+    text = "the report was sent to Maria Garcia and Peter Clark"
+    result = name_model.extract(text, schema, include_confidence=False)
+    assert list(result["entities"]) == list(schema.entity_types[i].name for i in range(41))
+    alone = name_model.extract(text, Schema().entities({"person": "names of people"}),
+                               include_confidence=False)["entities"]["person"]
+    # the person group holds only person + some dummies, so the names are still found
+    assert {s["text"] for s in alone} <= {s["text"] for s in result["entities"]["person"]} | {""}
+    assert result["kind"] in ("a", "b") or result["kind"]["label"] in ("a", "b")
+    flat = name_model.extract(text, schema, decoding="flat")["entities"]
+    spans = [(s["start"], s["end"]) for v in flat.values() for s in v]
+    assert len(spans) == len(set(spans))
 
 
 @pytest.mark.slow

@@ -19,9 +19,9 @@ from typing import Any, overload
 
 import torch
 
-from redactor.model.checkpoint import new_network, read_checkpoint, resolve_directory, write_checkpoint
+from redactor.model.checkpoint import CheckpointError, new_network, read_checkpoint, resolve_directory, write_checkpoint
 from redactor.model.config import DecodingMode, GLiNER2Config
-from redactor.model.decoding import OutputOptions, RawResult, decode_raw, format_result
+from redactor.model.decoding import OutputOptions, RawResult, decode_raw, format_result, resolve_entities
 from redactor.model.network import GLiNER2Network
 from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
 from redactor.model.schema import EntitySpec, Field, Schema, SchemaError, parse_field_spec
@@ -52,6 +52,16 @@ class GLiNER2:
         """
         config, network, tokenizer = read_checkpoint(resolve_directory(name_or_path), **options)
         return cls(network, tokenizer, config)
+
+    @classmethod
+    def default(cls, **options: Any) -> GLiNER2:
+        """The PII model shipped inside this package (see its model card)."""
+        from redactor.assets import DEFAULT_MODEL_DIR
+
+        if not (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+            raise CheckpointError(f"{DEFAULT_MODEL_DIR}: the shipped model is missing from this "
+                                  f"installation (reinstall redactor)")
+        return cls.from_pretrained(DEFAULT_MODEL_DIR, **options)
 
     @classmethod
     def from_encoder(cls, encoder_dir: str | os.PathLike[str] | None = None,
@@ -115,7 +125,53 @@ class GLiNER2:
 
     def extract_raw(self, texts: Sequence[str], schema: Schema, opts: OutputOptions,
                     batch_size: int = 8) -> list[RawResult]:
-        """Decoded spans per text, before formatting (used by recognizers)."""
+        """Decoded spans per text, before formatting (used by recognizers).
+
+        A schema whose prompt would take more than half of the encoder window (a
+        policy with dozens of described labels) is split into label groups, one
+        pass each, and the passes are merged.
+        """
+        groups = self.label_groups(schema)
+        passes = [self._extract_pass(texts, group, opts, batch_size) for group in groups]
+        if len(passes) == 1:
+            return passes[0]
+        merged = []
+        order = [e.name for e in schema.entity_types]
+        for per_text in zip(*passes):
+            raw = per_text[0]
+            found = {name: spans for r in per_text if r.entities for name, spans in r.entities.items()}
+            if opts.decoding == "flat":
+                resolved = resolve_entities([found.get(name, []) for name in order], "flat")
+                found = dict(zip(order, resolved))
+            raw.entities = {name: found.get(name, []) for name in order}
+            merged.append(raw)
+        return merged
+
+    def label_groups(self, schema: Schema) -> list[Schema]:
+        """``schema`` itself when its prompt fits in half the encoder window, else
+        schemas of consecutive entity-type groups that do (the first also carries
+        the schema's other tasks)."""
+        budget = self.config.max_positions // 2
+
+        def size(candidate: Schema) -> int:
+            encoded = self.prompts.encode_schema(candidate)
+            return len(encoded.ids) + encoded.prefix_subwords
+
+        if size(schema) <= budget or len(schema.entity_types) < 2:
+            return [schema]
+        groups: list[Schema] = []
+        current = Schema([], schema.classifications, schema.structures, schema.relation_types)
+        for entity in schema.entity_types:
+            trial = replace(current, entity_types=[*current.entity_types, entity])
+            if current.entity_types and size(trial) > budget:
+                groups.append(current)
+                trial = Schema([entity])
+            current = trial
+        return [*groups, current]
+
+    def _extract_pass(self, texts: Sequence[str], schema: Schema, opts: OutputOptions,
+                      batch_size: int) -> list[RawResult]:
+        """One encoder pass per text window for one schema."""
         encoded_schema = self.prompts.encode_schema(schema)
         pieces: list[tuple[int, Window | None, EncodedText]] = []
         for index, text in enumerate(texts):
