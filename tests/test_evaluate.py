@@ -13,8 +13,9 @@ import pytest
 
 from redactor import GLiNER2
 from redactor.training.evaluate import (CharCoverage, Counts, GLiNER2Predictor, char_coverage, evaluate,
-                                        format_table, label_counts, load_records, micro, regime_labels)
+                                        format_table, label_counts, micro, regime_labels)
 from redactor.training.records import SpanLabel as S
+from redactor.training.records import load_records
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,6 +11,7 @@ import torch
 import yaml
 
 from redactor import GLiNER2, Schema
+from redactor.training.labels import BY_KEY
 from redactor.training.collate import Augmentation, build_example, chunk_record
 from redactor.training.records import Record, SpanLabel, write_jsonl
 from redactor.training.trainer import Trainer, TrainConfig
@@ -36,13 +37,17 @@ def fresh(seed: int = 0) -> GLiNER2:
 
 def test_examples_carry_word_targets_and_negative_labels() -> None:
     model = fresh()
-    example = build_example(records(1)[0], model.prompts, random.Random(3), 12, Augmentation(drop_label_prob=0))
-    labels = [t.labels for t in example.encoded.schema.tasks if t.kind == "entities"][0]
-    assert len(labels) > 2 and len(example.span_targets) == 2  # negatives were added
-    words = example.encoded.words
-    person = [t for t in example.span_targets if t[1] == 2][0]
-    assert (words[person[1]].start, words[person[1] + person[2]].end) == (15, 15 + len("Maria Garcia")) \
-        or words[person[1]].start == 15
+    record = records(1)[0]
+    example = build_example(record, model.prompts, random.Random(3), 12, Augmentation(drop_label_prob=0))
+    (task,) = [t for t in example.encoded.schema.tasks if t.kind == "entities"]
+    assert len(task.labels) > 2 and len(example.span_targets) == 2  # negatives were added
+    words, names = example.encoded.words, task.labels
+    targets = {(words[s].start, words[s + w].end, names[i]) for i, s, w in example.span_targets}
+    gold = {(s.start, s.end, s.label) for s in record.spans}
+    assert {(a, b) for a, b, _ in targets} == {(s.start, s.end) for s in record.spans}
+    for start, end, name in targets:  # each target sits under one of its label's names
+        (label,) = [s.label for s in record.spans if (s.start, s.end) == (start, end)]
+        assert name in BY_KEY[label].names and (start, end, label) in gold
 
 
 def test_long_documents_are_chunked_without_cutting_spans() -> None:

@@ -9,7 +9,7 @@ without retraining.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 DecodingMode = Literal["nested", "flat"]
@@ -54,7 +54,6 @@ class GLiNER2Config:
     architecture: str = SUPPORTED_ARCHITECTURE
     model_name: str = ""
     entity_count_gate: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.max_width < 1:

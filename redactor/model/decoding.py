@@ -52,7 +52,7 @@ def candidates(probs: torch.Tensor, threshold: float, encoded: EncodedText,
     """
     words, limit, text = encoded.words, encoded.original_length, encoded.text
     n_words = len(words)
-    best: dict[tuple[int, int], Span] = {}
+    found: list[Span] = []
     hits = probs >= threshold
     for (start, width), score in zip(torch.nonzero(hits).tolist(), probs[hits].tolist()):
         last = start + width
@@ -63,7 +63,14 @@ def candidates(probs: torch.Tensor, threshold: float, encoded: EncodedText,
         if not surface:
             continue
         char_start = text.index(surface, char_start)
-        span = Span(surface, score, char_start, char_start + len(surface), label)
+        found.append(Span(surface, score, char_start, char_start + len(surface), label))
+    return best_per_offsets(found)
+
+
+def best_per_offsets(spans: Sequence[Span]) -> list[Span]:
+    """One span per ``(start, end)``: the best-scoring, in first-seen order."""
+    best: dict[tuple[int, int], Span] = {}
+    for span in spans:
         key = (span.start, span.end)
         if key not in best or span.score > best[key].score:
             best[key] = span

@@ -216,11 +216,9 @@ class GLiNER2:
         """The encoder windows ``text`` is split into with ``schema`` (one window when
         it fits).  Exposed so callers can see where boundaries fall."""
         encoded_schema = self.prompts.encode_schema(schema)
-        windows = self._windows(text, encoded_schema)
-        if windows[0][0] is None:
-            words = split_words(text)
-            return [Window(0, len(words), 0, len(text), 0, None)]
-        return [w for w, _ in windows if w is not None]
+        if len(self.prompts.encode_text(text, encoded_schema).input_ids) <= self.config.max_positions:
+            return [Window(0, len(split_words(text)), 0, len(text), 0, None)]
+        return self._plan(text, encoded_schema)
 
     # -- convenience calls -------------------------------------------------------------
     def extract_entities(self, texts: Texts, entity_types: EntitySpec, **kwargs: Any

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from redactor.model.decoding import RawResult, Record, Span, resolve_entities
+from redactor.model.decoding import RawResult, Record, Span, best_per_offsets, resolve_entities
 from redactor.model.config import DecodingMode
 from redactor.model.words import Word
 
@@ -86,15 +86,6 @@ def _record_anchor(record: Record) -> int | None:
     return min(starts) if starts else None
 
 
-def _best_spans(spans: Sequence[Span]) -> list[Span]:
-    best: dict[tuple[int, int], Span] = {}
-    for span in spans:
-        key = (span.start, span.end)
-        if key not in best or span.score > best[key].score:
-            best[key] = span
-    return list(best.values())
-
-
 def merge_windows(parts: Sequence[tuple[Window, RawResult]], decoding: DecodingMode,
                   multi_label: dict[str, bool]) -> RawResult:
     """Merge per-window results (offsets already global) into one text's result.
@@ -109,7 +100,7 @@ def merge_windows(parts: Sequence[tuple[Window, RawResult]], decoding: DecodingM
     entity_parts = [(w, r.entities) for w, r in parts if r.entities is not None]
     if entity_parts:
         labels = list(entity_parts[0][1])
-        found = [_best_spans([s for w, ents in entity_parts for s in _owned(w, ents[label])])
+        found = [best_per_offsets([s for w, ents in entity_parts for s in _owned(w, ents[label])])
                  for label in labels]
         merged.entities = dict(zip(labels, resolve_entities(found, decoding)))
     for name in parts[0][1].relations:

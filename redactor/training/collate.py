@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from redactor.model.prompt import EncodedText, PromptEncoder
 from redactor.model.schema import Schema
+from redactor.model.windows import plan_windows
+from redactor.model.words import split_words
 from redactor.training.labels import BY_KEY, DOMAINS, TRAINED
 from redactor.training.records import Record, SpanLabel
 
@@ -41,7 +43,7 @@ class Example:
     dropped_spans: int  # gold spans that could not be targets (too wide / unaligned)
 
 
-def _word_index(record_text: str, encoded: EncodedText) -> tuple[dict[int, int], dict[int, int]]:
+def _word_index(encoded: EncodedText) -> tuple[dict[int, int], dict[int, int]]:
     starts = {w.start: i for i, w in enumerate(encoded.words)}
     ends = {w.end: i for i, w in enumerate(encoded.words)}
     return starts, ends
@@ -88,7 +90,7 @@ def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, ma
         raise ValueError(f"record {record.id or '(no id)'}: {len(encoded.input_ids)} positions even "
                          f"without negative labels; chunk it first (chunk_record)")
     domain_target = DOMAINS.index(record.domain) if with_domain else None  # type: ignore[arg-type]
-    starts, ends = _word_index(record.text, encoded)
+    starts, ends = _word_index(encoded)
     index = {k: i for i, k in enumerate(keys)}
     targets, dropped = [], 0
     for span in record.spans:
@@ -105,9 +107,6 @@ def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, ma
 def chunk_record(record: Record, prompts: PromptEncoder, max_subwords: int) -> list[Record]:
     """Split a long document into consecutive pieces of at most ``max_subwords`` text
     subwords, so prompt + text fit the encoder; spans cut by a boundary are dropped."""
-    from redactor.model.windows import plan_windows
-    from redactor.model.words import split_words
-
     words = split_words(record.text)
     costs = [len(prompts.piece_ids(w.token)) for w in words]
     if sum(costs) <= max_subwords:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from redactor.training.labels import BY_KEY
-from redactor.training.records import Record, SpanLabel, read_jsonl
+from redactor.training.records import Record, SpanLabel, load_records
 
 Mode = Literal["exact", "overlap"]
 REGIMES: tuple[str, ...] = ("hipaa", "gdpr", "gdpr_art9")
@@ -278,32 +278,6 @@ class GLiNER2Predictor:
 
 
 # ------------------------------------------------------------------------------ data
-
-def load_records(path: str | Path, label_map: Mapping[str, str | None] | None = None,
-                 labels: Sequence[str] | None = None) -> tuple[list[Record], dict[str, int]]:
-    """Read a JSONL corpus, mapping foreign labels to canonical keys.
-
-    With a ``label_map`` (foreign -> key, or null to drop), labels neither mapped nor
-    canonical are dropped; without one, labels are kept as they are.  ``labels``
-    keeps only those keys.  Returns the records and how many spans each dropped
-    label lost, so a wrong map is visible rather than silent.
-    """
-    dropped: dict[str, int] = defaultdict(int)
-    records = []
-    for record in read_jsonl(path):
-        spans = []
-        for s in record.spans:
-            key: str | None = s.label
-            if label_map is not None:
-                key = label_map[s.label] if s.label in label_map else (s.label if s.label in BY_KEY else None)
-            if key is None or (labels is not None and key not in labels):
-                dropped[s.label] += 1
-                continue
-            spans.append(SpanLabel(s.start, s.end, key))
-        record.spans = spans
-        records.append(record)
-    return records, dict(dropped)
-
 
 # ------------------------------------------------------------------------------- CLI
 

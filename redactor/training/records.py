@@ -10,11 +10,13 @@ predicted and would silently vanish as a training target.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from redactor.model.words import split_words
+from redactor.training.labels import BY_KEY
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,29 @@ def write_jsonl(path: str | Path, records: Iterable[Record]) -> int:
             handle.write(record.to_json() + "\n")
             count += 1
     return count
+
+
+def load_records(path: str | Path, label_map: Mapping[str, str | None] | None = None,
+                 labels: Sequence[str] | None = None) -> tuple[list[Record], dict[str, int]]:
+    """Read a JSONL corpus, mapping foreign labels to canonical keys.
+
+    With a ``label_map`` (foreign -> key, or null to drop), labels neither mapped nor
+    canonical are dropped; without one, labels are kept as they are.  ``labels``
+    keeps only those keys.  Returns the records and how many spans each dropped
+    label lost, so a wrong map is visible rather than silent.
+    """
+    dropped: dict[str, int] = defaultdict(int)
+    records = []
+    for record in read_jsonl(path):
+        spans = []
+        for s in record.spans:
+            key: str | None = s.label
+            if label_map is not None:
+                key = label_map[s.label] if s.label in label_map else (s.label if s.label in BY_KEY else None)
+            if key is None or (labels is not None and key not in labels):
+                dropped[s.label] += 1
+                continue
+            spans.append(SpanLabel(s.start, s.end, key))
+        record.spans = spans
+        records.append(record)
+    return records, dict(dropped)

@@ -17,19 +17,15 @@ import yaml
 
 from redactor.model.extractor import GLiNER2
 from redactor.training.collate import chunk_record
-from redactor.training.records import Record, SpanLabel, read_jsonl
+from redactor.training.records import Record, load_records
 from redactor.training.trainer import Trainer, TrainConfig
 
 
 def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
-    """Read one ``files`` entry, keeping only mapped labels (others are dropped)."""
-    label_map: dict[str, str] = entry.get("label_map", {})
-    records = []
-    for record in read_jsonl(base / entry["path"]):
-        spans = [SpanLabel(s.start, s.end, label_map[s.label]) for s in record.spans
-                 if s.label in label_map]
-        records.append(Record(record.text, spans, entry.get("domain", record.domain),
-                              record.family, record.locale, record.id))
+    """Read one ``files`` entry with its label map (unmapped foreign labels dropped)."""
+    records, _ = load_records(base / entry["path"], entry.get("label_map", {}))
+    for record in records:
+        record.domain = entry.get("domain", record.domain)
     limit = entry.get("limit")
     if limit is not None:
         records = random.Random(0).sample(records, min(limit, len(records)))
