@@ -1,0 +1,1 @@
+"""Shipped policy files (GDPR, HIPAA, PCI-DSS, strict); loaded by :mod:`redactor.policy`."""

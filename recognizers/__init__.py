@@ -1,0 +1,1 @@
+"""Presidio recognizers: the GLiNER2 policy recognizer and checksummed patterns."""

@@ -1,0 +1,1 @@
+"""Custom Presidio anonymizer operators: keyed hashes, authenticated encryption, pseudonyms, Safe Harbor generalizers."""
