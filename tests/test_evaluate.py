@@ -122,10 +122,20 @@ def test_label_map_drops_and_reports(tmp_path: Path) -> None:
 
 
 def test_gliner_prompt_uses_catalogue_names() -> None:
-    prompt = GLiNER2Predictor(model=None).prompt(["email", "custom_key"])
+    prompt = GLiNER2Predictor(model=None, thresholds={"email": 0.8}).prompt(["email", "custom_key"])
     assert list(prompt) == ["email address", "custom_key"]
-    assert prompt["email address"] and prompt["custom_key"] is None
-    assert GLiNER2Predictor(model=None, describe=False).prompt(["email"]) == {"email address": None}
+    assert prompt["email address"]["description"] and prompt["custom_key"]["description"] is None
+    assert [p["threshold"] for p in prompt.values()] == [0.8, 0.5]  # per-label threshold wins
+    bare = GLiNER2Predictor(model=None, describe=False).prompt(["email"])
+    assert bare == {"email address": {"description": None, "threshold": 0.5}}
+
+
+def test_routing_accuracy_counts_documents_with_a_gold_domain() -> None:
+    from redactor.training.evaluate import routing_accuracy
+
+    got = routing_accuracy(["health", "health", "finance", None], ["health", "legal", "finance", "x"])
+    assert got["documents"] == 3 and got["accuracy"] == pytest.approx(2 / 3)
+    assert got["per_domain"]["health"] == {"accuracy": 0.5, "documents": 2}
 
 
 @pytest.fixture(scope="module")

@@ -62,12 +62,13 @@ def test_long_documents_are_chunked_without_cutting_spans() -> None:
 
 def test_training_reduces_loss_and_finds_the_pattern(tmp_path: Path) -> None:
     model = fresh()
-    losses = Trainer(model, records(), TrainConfig(steps=24, batch_size=4, save_every=100),
-                     tmp_path).run(progress=False)
+    cfg = TrainConfig(steps=32, batch_size=4, save_every=100, positive_weight=3.0)
+    losses = Trainer(model, records(), cfg, tmp_path).run(progress=False)
     assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5
     found = model.extract("Please contact Anna Lee at ann@x.org today.", Schema().entities(["person"]),
-                          include_confidence=False)["entities"]["person"]
-    assert {"text": "Anna Lee", "start": 15, "end": 23} in found
+                          threshold=0.01)["entities"]["person"]
+    best = max(found, key=lambda span: span["confidence"])  # a few steps: ranking, not calibration
+    assert (best["text"], best["start"], best["end"]) == ("Anna Lee", 15, 23)
     assert model.config.entity_count_gate is False  # trained models never gate entities
 
 

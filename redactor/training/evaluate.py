@@ -20,7 +20,8 @@ corpus); redaction metrics use every predicted span.
 CLI::
 
     python -m redactor.training.evaluate DATA.jsonl --model DIR [--presidio]
-        [--labels k1,k2] [--label-map map.json] [--threshold 0.5] [--json out.json]
+        [--labels k1,k2] [--label-map map.json] [--threshold 0.5] [--thresholds t.json]
+        [--decoding flat|nested] [--route] [--json out.json]
 """
 
 from __future__ import annotations
@@ -238,15 +239,23 @@ class GLiNER2Predictor:
     first description unless ``describe=False`` (a model trained on bare names, like
     the test fixture, can be thrown off by a description it never saw).  Keys not in
     the catalogue are shown as they are.  Predicted names are mapped back to keys.
+    ``thresholds`` (key -> probability) override ``threshold`` per label; with
+    ``route=True`` the same forward pass also classifies each document's domain.
     """
 
     name = "ours"
 
-    def __init__(self, model: Any, threshold: float = 0.5, batch_size: int = 8, describe: bool = True) -> None:
+    def __init__(self, model: Any, threshold: float = 0.5, batch_size: int = 8, describe: bool = True,
+                 decoding: str = "flat", thresholds: Mapping[str, float] | None = None,
+                 route: bool = False) -> None:
         self.model = model
         self.threshold = threshold
         self.batch_size = batch_size
         self.describe = describe
+        self.decoding = decoding
+        self.thresholds = dict(thresholds or {})
+        self.route = route
+        self.domains: list[str | None] = []
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, **kwargs: Any) -> GLiNER2Predictor:
@@ -254,27 +263,46 @@ class GLiNER2Predictor:
 
         return cls(GLiNER2.from_pretrained(str(directory)), **kwargs)
 
-    def prompt(self, labels: Sequence[str]) -> dict[str, str | None]:
-        """Entity name -> description for the schema, and implicitly name -> key."""
-        out: dict[str, str | None] = {}
+    def prompt(self, labels: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Entity name -> schema options (description, threshold); implicitly name -> key."""
+        out: dict[str, dict[str, Any]] = {}
         for key in labels:
             entry = BY_KEY.get(key)
-            out[entry.name if entry else key] = (entry.descriptions[0] if entry and self.describe else None)
+            out[entry.name if entry else key] = {
+                "description": entry.descriptions[0] if entry and self.describe else None,
+                "threshold": self.thresholds.get(key, self.threshold)}
         return out
 
     def predict(self, texts: Sequence[str], labels: Sequence[str]) -> list[list[SpanLabel]]:
         from redactor import Schema
+        from redactor.training.collate import DOMAIN_TASK
+        from redactor.training.labels import DOMAINS
 
         if not labels or not texts:
             return [[] for _ in texts]
         entities = self.prompt(labels)
         to_key = dict(zip(entities, labels))
-        results = self.model.extract(list(texts), Schema().entities(entities), threshold=self.threshold,
-                                     batch_size=self.batch_size)
+        schema = Schema().entities(entities)
+        if self.route:
+            schema.classification(DOMAIN_TASK, list(DOMAINS))
+        results = self.model.extract(list(texts), schema, threshold=self.threshold,
+                                     batch_size=self.batch_size, decoding=self.decoding)
+        self.domains = [(r[DOMAIN_TASK]["label"] if self.route else None) for r in results]
         return [sorted((SpanLabel(int(s["start"]), int(s["end"]), to_key[name])
                         for name, spans in result["entities"].items() for s in spans),
                        key=lambda s: (s.start, s.end, s.label))
                 for result in results]
+
+
+def routing_accuracy(gold: Sequence[str | None], predicted: Sequence[str | None]) -> dict[str, Any]:
+    """Share of documents (with a gold domain) routed to their domain, per domain too."""
+    per: dict[str, Counts] = defaultdict(Counts)
+    for g, p in zip(gold, predicted):
+        if g is not None:
+            per[g] += Counts(tp=int(g == p), fn=int(g != p))
+    total = micro(per)
+    return {"accuracy": total.recall, "documents": total.tp + total.fn,
+            "per_domain": {d: {"accuracy": c.recall, "documents": c.tp + c.fn} for d, c in sorted(per.items())}}
 
 
 # ------------------------------------------------------------------------------ data
@@ -303,6 +331,12 @@ def format_table(reports: Sequence[Report]) -> str:
         row(f"micro {mode} P", [c.precision for c in m])
         row(f"micro {mode} R", [c.recall for c in m])
         row(f"micro {mode} F1", [c.f1 for c in m])
+    held_out = [k for k in (reports[0].labels if reports else ()) if k in BY_KEY and BY_KEY[k].held_out]
+    if held_out:
+        m = [micro({k: r.overlap[k] for k in held_out}) for r in reports]
+        row("zero-shot (held-out) overlap F1", [c.f1 for c in m])
+    if any("routing" in r.extra for r in reports):
+        row("domain routing accuracy", [r.extra.get("routing", {}).get("accuracy") for r in reports])
     for key in reports[0].labels if reports else ():
         gold = reports[0].exact[key].tp + reports[0].exact[key].fn
         row(f"{key} (n={gold}) exact F1", [r.exact[key].f1 for r in reports])
@@ -324,6 +358,9 @@ def run(records: Sequence[Record], predictors: Sequence[Predictor], labels: Sequ
         pred = predictor.predict(texts, labels)
         report = evaluate(texts, gold, pred, labels, predictor.name)
         report.seconds = time.perf_counter() - started
+        if getattr(predictor, "route", False):
+            report.extra["routing"] = routing_accuracy([r.domain for r in records],
+                                                       predictor.domains)  # type: ignore[attr-defined]
         load = getattr(predictor, "load_seconds", None)
         if load is not None:
             report.extra["load_seconds"] = load
@@ -341,6 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=0.5, help="our model's span threshold")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--no-descriptions", action="store_true", help="prompt our model with names only")
+    parser.add_argument("--decoding", choices=("flat", "nested"), default="flat",
+                        help="flat: one label per span (what the recognizer uses)")
+    parser.add_argument("--thresholds", type=Path, help="JSON object: label key -> threshold")
+    parser.add_argument("--route", action="store_true",
+                        help="also classify each document's domain and report routing accuracy")
     parser.add_argument("--presidio-threshold", type=float, default=0.0, help="Presidio score threshold")
     parser.add_argument("--limit", type=int, help="evaluate only the first N records")
     parser.add_argument("--json", type=Path, help="also write the full report here")
@@ -360,7 +402,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.model is not None:
         predictors.append(GLiNER2Predictor.from_pretrained(args.model, threshold=args.threshold,
                                                            batch_size=args.batch_size,
-                                                           describe=not args.no_descriptions))
+                                                           describe=not args.no_descriptions,
+                                                           decoding=args.decoding, route=args.route,
+                                                           thresholds=json.loads(args.thresholds.read_text())
+                                                           if args.thresholds else None))
     if args.presidio:
         from redactor.training.presidio_baseline import PresidioPredictor
 
