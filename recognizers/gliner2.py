@@ -39,6 +39,7 @@ from redactor.policy import Policy, load_policy, routing_table, union
 from redactor.training.labels import DOMAINS
 
 POLICY_ENV = "REDACTOR_POLICY"
+MODEL_ENV = "REDACTOR_MODEL"  # a checkpoint directory that replaces the shipped model
 DOMAIN_TASK = "domain"  # the classification task the shipped model was trained on
 
 _MODELS: dict[str, GLiNER2] = {}
@@ -47,7 +48,9 @@ _MODELS_LOCK = threading.Lock()
 
 def shared_model(path: str | Path | None = None) -> GLiNER2:
     """One model per process and path (recognizer instances share it): loading costs
-    seconds and ~100 MB, and Presidio builds recognizers more than once."""
+    seconds and ~100 MB, and Presidio builds recognizers more than once.  Without a
+    path: ``$REDACTOR_MODEL`` if set, else the model shipped in the package."""
+    path = path if path is not None else os.environ.get(MODEL_ENV) or None
     key = str(Path(path).resolve()) if path is not None else "<default>"
     with _MODELS_LOCK:
         if key not in _MODELS:
