@@ -21,7 +21,8 @@ _EXPORTS = {
     **{name: "redactor.model" for name in ("CheckpointError", "GLiNER2", "GLiNER2Config", "Schema",
                                            "SchemaError", "UnsupportedCheckpointError", "WindowError")},
 }
-__all__ = sorted(_EXPORTS)
+__all__ = ["CheckpointError", "Finding", "GLiNER2", "GLiNER2Config", "Policy", "PolicyError", "Redaction",
+           "Redactor", "Schema", "SchemaError", "UnsupportedCheckpointError", "WindowError", "load_policy"]
 __version__ = "0.1.0"
 
 

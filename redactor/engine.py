@@ -21,10 +21,9 @@ from pathlib import Path
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpEngineProvider
-from presidio_anonymizer.entities import OperatorConfig
 
 from redactor.model.extractor import GLiNER2
-from redactor.operators import KEYED_OPERATORS, KeyRing, build_anonymizer, operator_config
+from redactor.operators import KeyRing, PseudonymVault, build_anonymizer
 from redactor.policy import Policy
 from redactor.recognizers.gliner2 import GLiNER2Recognizer, Prediction
 from redactor.recognizers.overlaps import resolve_overlaps
@@ -64,12 +63,14 @@ class Redactor:
         keyring: keys for keyed operators (hmac, encryption, pseudonyms); default:
             ``KeyRing.load()`` (``REDACTOR_KEY`` or ``REDACTOR_KEY_FILE``), required only
             when a candidate policy uses a keyed operator (checked here, not mid-run).
+        vault: records pseudonym surrogates (encrypted originals) so that output can
+            be reversed later with the key.
         patterns: add the checksummed pattern recognizers.
         route_confidence, batch_size: passed to the recognizer.
     """
 
     def __init__(self, policy: str | Path | Policy = "auto", *, model: GLiNER2 | str | Path | None = None,
-                 keyring: KeyRing | None = None, patterns: bool = True, route_confidence: float = 0.9,
+                 keyring: KeyRing | None = None, vault: PseudonymVault | None = None, patterns: bool = True, route_confidence: float = 0.9,
                  batch_size: int = 8, language: str = "en") -> None:
         self.language = language
         self.recognizer = GLiNER2Recognizer(policy, model, route_confidence=route_confidence,
@@ -84,7 +85,8 @@ class Redactor:
         }).create_engine()
         self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=[language])
         self.anonymizer = build_anonymizer()
-        needs_key = any(rule.operator in KEYED_OPERATORS for rule in self.recognizer.candidates.labels.values())
+        needs_key = self.recognizer.candidates.needs_key()
+        self.vault = vault
         self.keyring = keyring if keyring is not None or not needs_key else KeyRing.load()
 
     # -- analysis -------------------------------------------------------------------
@@ -128,11 +130,7 @@ class Redactor:
     def _anonymize(self, text: str, findings: list[Finding], policy: Policy,
                    domain: str | None) -> Redaction:
         results = [RecognizerResult(f.entity_type, f.start, f.end, f.score) for f in findings]
-        operators: dict[str, OperatorConfig] = {}
-        for f in findings:  # a policy gives each label its own entity type (validated at load)
-            rule = policy.labels[f.label]
-            operators[f.entity_type] = operator_config(rule.operator, rule.params, rule.entity_type,
-                                                       self.keyring)
+        operators = policy.operators(self.keyring, self.vault)
         anonymized = self.anonymizer.anonymize(text=text, analyzer_results=results,  # type: ignore[arg-type]
                                                operators=operators)
         return Redaction(anonymized.text, findings, policy.name, domain)

@@ -22,7 +22,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, SerializeAsAny, StringConstraints, ValidationError,
@@ -32,6 +32,11 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from redactor.operators.params import OPERATOR_PARAMS, OperatorParams
 from redactor.policies import POLICY_DIR, shipped
 from redactor.training.labels import DOMAINS
+
+if TYPE_CHECKING:
+    from presidio_anonymizer.entities import OperatorConfig
+
+    from redactor.operators import KeyRing, PseudonymVault
 
 #: How protective each operator is (0 = most).  :func:`union` keeps the most protective
 #: rule: removal beats a typed tag, which beats generalizing (part of the value stays),
@@ -157,6 +162,21 @@ class Policy(BaseModel):
     def params(self, key: str) -> OperatorParams:
         """The validated operator parameters of label ``key``."""
         return self.labels[key].params
+
+    def needs_key(self) -> bool:
+        """Whether some label's operator is keyed (hmac, encryption, pseudonym)."""
+        from redactor.operators import KEYED_OPERATORS
+
+        return any(rule.operator in KEYED_OPERATORS for rule in self.labels.values())
+
+    def operators(self, keyring: KeyRing | None = None, vault: PseudonymVault | None = None
+                  ) -> dict[str, OperatorConfig]:
+        """Presidio ``AnonymizerEngine`` operators, one per entity type (each label has
+        its own type), for an anonymizer from ``redactor.operators.build_anonymizer``."""
+        from redactor.operators import operator_config
+
+        return {rule.entity_type: operator_config(rule.operator, rule.params, rule.entity_type, keyring, vault)
+                for rule in self.labels.values()}
 
     def _find(self, match: Callable[[LabelRule], bool], what: str) -> tuple[str, LabelRule]:
         for key, rule in self.labels.items():
