@@ -187,3 +187,18 @@ def test_cli_side_by_side(model_dir: Path, tmp_path: Path) -> None:
     presidio_report = report["reports"][1]
     assert presidio_report["per_label"]["email"]["overlap"]["tp"] == 1
     assert presidio_report["char"]["documents_with_pii"] == 1
+
+
+def test_calibration_picks_the_cut_that_keeps_recall_and_drops_noise() -> None:
+    from redactor.training.calibrate import pick_thresholds
+    from redactor.training.records import Record
+
+    records = [Record("Ann Lee and Bo Chan met Cy.", [S(0, 7, "person"), S(12, 19, "person")]),
+               Record("Order 42 shipped.", [])]
+    scored = [[(S(0, 7, "person"), 0.9), (S(12, 19, "person"), 0.42), (S(24, 26, "person"), 0.2)],
+              [(S(6, 8, "person"), 0.3)]]
+    picked = pick_thresholds(records, scored, ["person", "email"], beta=2.0)
+    # 0.35..0.40 keeps both names (recall 1) and drops both noise spans: the F2 optimum
+    assert 0.3 < picked["person"]["threshold"] <= 0.42
+    assert picked["person"]["recall"] == 1.0 and picked["person"]["precision"] == 1.0
+    assert picked["email"]["threshold"] == 0.5  # no gold on dev: default kept

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 DecodingMode = Literal["nested", "flat"]
+LabelPooling = Literal["marker", "mean"]
 
 SUPPORTED_ARCHITECTURE = "span"
 SUPPORTED_COUNTING_LAYER = "count_lstm"
@@ -43,6 +44,12 @@ class GLiNER2Config:
         entity_count_gate: empty the entity result when the count head predicts 0
             instances, as the reference does.  The reference never trains that count,
             so our own trained models switch the gate off (their checkpoints say so).
+        label_pooling: what represents an entity label: ``"marker"`` (the reference:
+            the ``[E]`` token's state) or ``"mean"`` (the mean of the label name's
+            subword states).  On the small MiniLM encoder the ``[E]`` states of
+            different labels are nearly identical (cosine ~0.97) and label types
+            were not learned; the pooled name states separate them at once.  Our
+            models use ``"mean"``; reference checkpoints keep ``"marker"``.
     """
 
     max_width: int = 8
@@ -54,6 +61,7 @@ class GLiNER2Config:
     architecture: str = SUPPORTED_ARCHITECTURE
     model_name: str = ""
     entity_count_gate: bool = True
+    label_pooling: LabelPooling = "marker"
 
     def __post_init__(self) -> None:
         if self.max_width < 1:
@@ -64,6 +72,8 @@ class GLiNER2Config:
             raise ValueError(f"max_positions must be >= 32, got {self.max_positions}")
         if self.window_overlap < 0:
             raise ValueError(f"window_overlap must be >= 0, got {self.window_overlap}")
+        if self.label_pooling not in ("marker", "mean"):
+            raise ValueError(f"label_pooling must be 'marker' or 'mean', got {self.label_pooling!r}")
 
     @classmethod
     def from_checkpoint_dict(cls, data: dict[str, Any], source: str) -> GLiNER2Config:
@@ -102,6 +112,7 @@ class GLiNER2Config:
             max_positions=int(runtime.get("max_positions", 512)),
             window_overlap=int(runtime.get("window_overlap", 64)),
             entity_count_gate=bool(runtime.get("entity_count_gate", True)),
+            label_pooling=runtime.get("label_pooling", "marker"),
             counting_layer=counting,
             token_pooling=pooling,
             architecture=architecture,
@@ -112,7 +123,7 @@ class GLiNER2Config:
         """Write the reference 2.1.0 keys (so ``gliner2`` loads our directories) plus ours."""
         runtime = {k: v for k, v in asdict(self).items()
                    if k in ("max_width", "decoding", "max_positions", "window_overlap",
-                            "entity_count_gate")}
+                            "entity_count_gate", "label_pooling")}
         return {
             "architecture": self.architecture,
             "architecture_version": 1,

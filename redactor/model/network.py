@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel
 
+from redactor.model.config import LabelPooling
 from redactor.model.layers import CountEmbedding, SpanRep, count_predictor, label_classifier
 from redactor.model.prompt import EncodedText
 
@@ -44,11 +45,20 @@ class GLiNER2Network(nn.Module):
         self.classifier = label_classifier(hidden)
         self.count_pred = count_predictor(hidden)
         self.count_embed = CountEmbedding(hidden)
+        self.label_pooling: LabelPooling = "marker"  # set from the config by GLiNER2
 
     @property
     def hidden_size(self) -> int:
         """Width of the encoder states (384 for MiniLM)."""
         return int(self.encoder.config.hidden_size)
+
+    def _label_vectors(self, hidden: torch.Tensor, text: EncodedText, row: int, t: int) -> torch.Tensor:
+        """One vector per label of task t: the marker states (reference), or for
+        entity tasks under ``label_pooling="mean"`` the mean of the name's subwords."""
+        schema = text.schema
+        if self.label_pooling == "mean" and schema.tasks[t].kind == "entities":
+            return torch.stack([hidden[row, start:end].mean(0) for start, end in schema.label_spans[t]])
+        return hidden[row, list(schema.markers[t][1:])]
 
     def encode(self, texts: Sequence[EncodedText]) -> torch.Tensor:
         """Run the encoder on right-padded input ids; returns ``[B, T, H]``."""
@@ -118,7 +128,7 @@ class GLiNER2Network(nn.Module):
             scores.count, scores.count_logits = count, logits
             if count <= 0:
                 continue
-            task_queries = self.count_embed(markers[row, t][1:], count)
+            task_queries = self.count_embed(self._label_vectors(hidden, texts[row], row, t), count)
             if texts[row].schema.tasks[t].kind == "entities":
                 task_queries = task_queries[:1]  # entity types use instance 0 only
             offset = sum(len(q) for q in queries[row])

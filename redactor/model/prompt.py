@@ -50,8 +50,10 @@ class EncodedSchema:
     """The schema half of the input, shared by every text encoded with it.
 
     ``ids`` ends with ``[SEP_TEXT]``; ``markers[t]`` holds the positions of task t's
-    ``[P]`` followed by one position per label; ``prefix_ids`` are the subword ids of
-    the choice-prefix pseudo-words that precede the text words.
+    ``[P]`` followed by one position per label; ``label_spans[t]`` the ``[start, end)``
+    positions of each label's name subwords (for ``label_pooling="mean"``);
+    ``prefix_ids`` are the subword ids of the choice-prefix pseudo-words that precede
+    the text words.
     """
 
     schema: Schema
@@ -60,6 +62,7 @@ class EncodedSchema:
     markers: tuple[tuple[int, ...], ...]
     prefix: tuple[str, ...]
     prefix_ids: tuple[tuple[int, ...], ...]
+    label_spans: tuple[tuple[tuple[int, int], ...], ...] = ()
 
     @property
     def prefix_subwords(self) -> int:
@@ -169,20 +172,26 @@ class PromptEncoder:
         tasks = schema_tasks(schema)
         ids: list[int] = []
         markers: list[tuple[int, ...]] = []
+        label_spans: list[tuple[tuple[int, int], ...]] = []
         for t, task in enumerate(tasks):
             if t:
                 ids.append(self.special_ids[SEP_STRUCT])
             marker_slots = {1, *range(4, len(task.elements) - 2, 2)}
             positions: list[int] = []
+            spans: list[tuple[int, int]] = []
             for index, element in enumerate(task.elements):
                 if index in marker_slots:
                     positions.append(len(ids))
+                start = len(ids)
                 ids.extend(self.piece_ids(element))
+                if index - 1 in marker_slots and index > 2:  # the label name after a marker
+                    spans.append((start, max(len(ids), start + 1)))
             markers.append(tuple(positions))
+            label_spans.append(tuple(spans))
         ids.append(self.special_ids[SEP_TEXT])
         prefix = choice_prefix(schema)
         return EncodedSchema(schema, tasks, tuple(ids), tuple(markers), prefix,
-                             tuple(self.piece_ids(w) for w in prefix))
+                             tuple(self.piece_ids(w) for w in prefix), tuple(label_spans))
 
     def encode_text(self, text: str, encoded_schema: EncodedSchema) -> EncodedText:
         """Append ``text``'s words to the schema prompt; record word positions."""

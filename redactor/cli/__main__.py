@@ -1,0 +1,5 @@
+"""``python -m redactor.cli`` is the ``redact`` command."""
+
+from redactor.cli.main import main
+
+raise SystemExit(main())
