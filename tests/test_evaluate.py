@@ -197,8 +197,11 @@ def test_calibration_picks_the_cut_that_keeps_recall_and_drops_noise() -> None:
                Record("Order 42 shipped.", [])]
     scored = [[(S(0, 7, "person"), 0.9), (S(12, 19, "person"), 0.42), (S(24, 26, "person"), 0.2)],
               [(S(6, 8, "person"), 0.3)]]
-    picked = pick_thresholds(records, scored, ["person", "email"], beta=2.0)
+    picked = pick_thresholds(records, scored, ["person", "email", "ssn"], beta=2.0)
     # 0.35..0.40 keeps both names (recall 1) and drops both noise spans: the F2 optimum
     assert 0.3 < picked["person"]["threshold"] <= 0.42
     assert picked["person"]["recall"] == 1.0 and picked["person"]["precision"] == 1.0
     assert picked["email"]["threshold"] == 0.5  # no gold on dev: default kept
+    records[1].spans.append(S(6, 8, "ssn"))
+    missed = pick_thresholds(records, [[], []], ["ssn"], beta=2.0)
+    assert missed["ssn"]["threshold"] == 0.5  # never found: no cut helps, the default stays

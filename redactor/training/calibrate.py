@@ -52,7 +52,8 @@ def scored_predictions(predictor: GLiNER2Predictor, texts: Sequence[str], labels
 def pick_thresholds(records: Sequence[Record], scored: Sequence[Sequence[tuple[SpanLabel, float]]],
                     labels: Sequence[str], beta: float = 2.0) -> dict[str, dict[str, float]]:
     """label -> {threshold, precision, recall, f_beta} at the best grid cut.  Labels
-    with no gold span on dev keep 0.5 (nothing to learn from)."""
+    with no gold span on dev, or that no cut finds at all, keep 0.5 (nothing to learn
+    from: the lowest cut would only add noise)."""
     gold = [r.spans for r in records]
     out: dict[str, dict[str, float]] = {}
     for key in labels:
@@ -68,6 +69,7 @@ def pick_thresholds(records: Sequence[Record], scored: Sequence[Sequence[tuple[S
                 best = (score, cut, counts)
         assert best is not None
         score, cut, counts = best
+        cut = cut if score > 0 else 0.5
         out[key] = {"threshold": cut, "precision": counts.precision, "recall": counts.recall, "f_beta": score}
     return out
 
