@@ -5,11 +5,18 @@ runner calls :meth:`~EngineTransform.begin`, the handler calls the transform wit
 of units, and :meth:`~EngineTransform.end` returns the file's findings as report records
 (and, when recording pseudonyms, the file's vault entries).
 
+Consecutive short units (CSV cells, JSON values, headers, HTML text nodes) are analyzed
+together, packed one per line into model texts of about ``--chunk-chars`` characters, so
+the model's prompt (every label and description of the policy) is paid once per pack
+instead of once per cell; each unit is then anonymized on its own with the findings that
+fall inside it.  This uses ``Redactor._analyze`` / ``Redactor._anonymize`` (the engine's
+two halves) directly.
+
 Modes:
 
-* ``redact``: ``Redactor.redact_batch``; every finding is recorded with its location,
-  label, entity type, policy, operator and score -- never the value; at most a keyed
-  hash of it (``--report-hash``).
+* ``redact``: every finding is replaced by its label's operator and recorded with its
+  location, label, entity type, policy, operator and score -- never the value; at most a
+  keyed hash of it (``--report-hash``).  Line-preserving units are anonymized line by line.
 * ``scan``: the same analysis; the text is returned unchanged (nothing is written).
 * ``decrypt``: no model; ``[ENC:...]`` tokens are decrypted and recorded pseudonyms
   reversed (``--vault``).  A damaged token fails the file (``TamperError``).
@@ -78,7 +85,6 @@ class EngineTransform:
             self.redactor = _vault_redactor_class()(policy, model=settings.model, keyring=keyring,
                                                     route_confidence=settings.route_confidence,
                                                     batch_size=settings.batch_size)
-        self._policies: dict[str, Any] = {}
         self._reverse: Any = None
         self.path = ""
         self.findings: list[dict[str, Any]] = []
@@ -111,29 +117,60 @@ class EngineTransform:
             for i in todo:
                 out[i] = self._decrypt(texts[i])
             return out
-        results = self.redactor.redact_batch([texts[i] for i in todo])
-        for i, result in zip(todo, results):
-            if keep_newlines and result.text.count("\n") != texts[i].count("\n"):
-                out[i] = self._by_line(texts[i], wheres[i])
-                continue
-            self._record(texts[i], wheres[i], result)
-            out[i] = result.text
-        if self.settings.mode == "scan":
-            return list(texts)
+        analyzed = self._analyze([texts[i] for i in todo])
+        for i, (findings, policy, domain) in zip(todo, analyzed):
+            out[i] = self._anonymize(texts[i], wheres[i], findings, policy, domain, keep_newlines)
+        return list(texts) if self.settings.mode == "scan" else out
+
+    def _analyze(self, texts: list[str]) -> list[tuple[list[Any], Any, str | None]]:
+        """(findings, policy, domain) per text.  Consecutive short texts (cells, values,
+        headers, text nodes) are packed, one per line, into model texts of about
+        ``chunk_chars``: the model's prompt is then paid once per pack instead of once per
+        cell, and neighbouring values give each other context.  Findings are mapped back
+        to their text (clipped at its ends)."""
+        limit = self.settings.formats.chunk_chars
+        groups: list[list[int]] = []
+        size = 0
+        for i, text in enumerate(texts):
+            if groups and size + len(text) + 1 <= limit:
+                groups[-1].append(i)
+                size += len(text) + 1
+            else:
+                groups.append([i])
+                size = len(text)
+        packed = ["\n".join(texts[i] for i in group) for group in groups]
+        out: list[tuple[list[Any], Any, str | None]] = [([], None, None)] * len(texts)
+        for group, (findings, prediction) in zip(groups, self.redactor._analyze(packed)):
+            offset = 0
+            for i in group:
+                out[i] = (_clip(findings, texts[i], offset), prediction.policy, prediction.domain)
+                offset += len(texts[i]) + 1
         return out
 
-    def _by_line(self, text: str, where: Where) -> str:
-        """A unit whose redaction joined or split lines, redone line by line."""
-        lines = split_lines(text)
+    def _anonymize(self, text: str, where: Where, findings: list[Any], policy: Any, domain: str | None,
+                   keep_newlines: bool) -> str:
+        """The unit with each finding replaced by its operator's output, and its findings
+        recorded.  Line-preserving units are anonymized line by line, so no replacement can
+        join or split lines (a span that runs over a line end is cut there)."""
+        parts = split_lines(text) if keep_newlines else [text]
         first = where.get("line")
-        results = self.redactor.redact_batch(lines)
-        pieces = []
-        for k, (line, result) in enumerate(zip(lines, results)):
-            self._record(line, {**where, "line": (first + k) if first is not None else k + 1}, result)
-            body = line.rstrip("\r\n")
-            new = result.text
-            if new.count("\n") != line.count("\n"):  # a replacement spanning the line end
-                new = new.replace("\r", " ").replace("\n", " ").rstrip(" ") + line[len(body):]
+        pieces: list[str] = []
+        offset = 0
+        for k, part in enumerate(parts):
+            local = _clip(findings, part, offset)
+            offset += len(part)
+            if not local:
+                pieces.append(part)
+                continue
+            part_where = {**where, "line": (first + k) if first is not None else k + 1} if keep_newlines else where
+            self._record(part, part_where, local, policy, domain)
+            if self.settings.mode == "scan":
+                pieces.append(part)
+                continue
+            new = self.redactor._anonymize(part, local, policy, domain).text
+            if keep_newlines and new.count("\n") != part.count("\n"):  # a replacement took the line end
+                body = part.rstrip("\r\n")
+                new = new.replace("\r", " ").replace("\n", " ").rstrip(" ") + part[len(body):]
             pieces.append(new)
         return "".join(pieces)
 
@@ -147,43 +184,25 @@ class EngineTransform:
         return decrypt_text(text, self.keyring)
 
     # -- findings -----------------------------------------------------------------------
-    def _record(self, text: str, where: Where, result: Any) -> None:
-        policy = self._policy(result.policy)
-        for finding in result.findings:
+    def _record(self, text: str, where: Where, findings: list[Any], policy: Any, domain: str | None) -> None:
+        for finding in findings:
             record: dict[str, Any] = {"type": "finding", "path": self.path, **where}
             start, end = finding.start, finding.end
             if "line" in where:
                 line_start = text.rfind("\n", 0, start) + 1
                 record["line"] = where["line"] + text.count("\n", 0, line_start)
                 start, end = start - line_start, end - line_start
-            rule = policy.labels.get(finding.label) if policy is not None else None
+            rule = policy.labels.get(finding.label)
             record |= {"start": start, "end": end, "label": finding.label, "entity_type": finding.entity_type,
-                       "policy": result.policy, "operator": rule.operator if rule else None,
+                       "policy": policy.name, "operator": rule.operator if rule else None,
                        "score": round(finding.score, 4), "recognizer": finding.recognizer}
-            if result.domain is not None:
-                record["domain"] = result.domain
+            if domain is not None:
+                record["domain"] = domain
             if self.settings.report_hash:
                 from redactor.operators import hmac_token
 
                 record["hash"] = hmac_token(text[finding.start:finding.end], finding.entity_type, self.keyring)
             self.findings.append(record)
-
-    def _policy(self, name: str) -> Any:
-        """The policy object behind a result's policy name (a union when routing was unsure)."""
-        if name not in self._policies:
-            recognizer = self.redactor.recognizer
-            if name in recognizer.policies:
-                policy = recognizer.policies[name]
-            elif name == recognizer.candidates.name:
-                policy = recognizer.candidates
-            else:
-                from redactor.policy import union
-
-                parts = name.split("+")
-                policy = union([recognizer.policies[p] for p in parts], name) \
-                    if all(p in recognizer.policies for p in parts) else None
-            self._policies[name] = policy
-        return self._policies[name]
 
 
 def _reverser(vault: Any, keyring: Any) -> Any:
@@ -195,3 +214,20 @@ def _reverser(vault: Any, keyring: Any) -> Any:
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in sorted(originals, key=len, reverse=True))
                          + r")(?!\w)")
     return lambda text: pattern.sub(lambda m: originals[m.group(0)], text)
+
+
+def _clip(findings: list[Any], text: str, offset: int) -> list[Any]:
+    """The findings inside ``text``, which starts at ``offset`` of the analyzed text, with
+    offsets relative to ``text``; a finding across its ends is cut there, and a cut piece
+    that is only whitespace is dropped."""
+    from dataclasses import replace
+
+    end = offset + len(text)
+    local = []
+    for finding in findings:
+        if finding.start < end and finding.end > offset:
+            start, stop = max(finding.start, offset) - offset, min(finding.end, end) - offset
+            if text[start:stop].strip():
+                local.append(finding if (start, stop) == (finding.start, finding.end) else
+                             replace(finding, start=start, end=stop))
+    return local
