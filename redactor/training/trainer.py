@@ -16,6 +16,12 @@ gradient clipping):
 
 Resumption is exact: the batch for step ``k`` is drawn from an RNG seeded by
 ``(seed, k)``, and model, optimizer and scheduler state are checkpointed together.
+
+Speed on the 2-core CPU: a step's examples run through the encoder in micro-batches of
+similar length (``micro_batch_tokens`` padded positions at most) and their gradients are
+accumulated.  The objective is the same batch mean, but padding, which cost almost half
+of every step with random batches (measured: 5.3 s -> 2.7 s for 8 examples of 54-471
+positions), is mostly gone.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class TrainConfig:
     domain_weight: float = 0.5
     save_every: int = 200
     attention_dropout: float = 0.0  # >0 pushes CPU attention onto the slow math kernel (3-5x)
+    micro_batch_tokens: int = 1024  # padded positions per forward pass (gradients accumulate)
     augmentation: Augmentation = field(default_factory=Augmentation)
 
     @classmethod
@@ -93,6 +100,18 @@ def example_loss(example: Example, scores: Sequence[TaskScores], cfg: TrainConfi
             loss = loss + cfg.domain_weight * F.cross_entropy(
                 logits[None], torch.tensor([example.domain_target]))  # type: ignore[index]
     return loss
+
+
+def micro_batches(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
+    """Indices grouped by similar length so that each group, padded to its longest
+    member, holds at most ``max_tokens`` positions (a longer example runs alone)."""
+    groups: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda k: (lengths[k], k)):
+        if groups and lengths[i] * (len(groups[-1]) + 1) <= max_tokens:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 class Trainer:
@@ -137,20 +156,23 @@ class Trainer:
         examples = self.batch(self.step)
         torch.manual_seed(self.cfg.seed * 1_000_003 + self.step)  # dropout masks
         net = self.model.network.train()
-        counts = [[1 if t.kind != "classification" else None for t in e.encoded.schema.tasks]
-                  for e in examples]
-        scores = net.score([e.encoded for e in examples], self.cfg.max_width, counts=counts)
-        loss = torch.stack([example_loss(e, s, self.cfg) for e, s in zip(examples, scores)]).mean()
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        total = 0.0
+        for group in micro_batches([len(e.encoded.input_ids) for e in examples], self.cfg.micro_batch_tokens):
+            part = [examples[i] for i in group]
+            counts = [[1 if t.kind != "classification" else None for t in e.encoded.schema.tasks]
+                      for e in part]
+            scores = net.score([e.encoded for e in part], self.cfg.max_width, counts=counts)
+            loss = torch.stack([example_loss(e, s, self.cfg) for e, s in zip(part, scores)]).sum() / len(examples)
+            loss.backward()
+            total += float(loss.detach())
         torch.nn.utils.clip_grad_norm_(net.parameters(), self.cfg.clip_norm)
         self.optimizer.step()
         self.scheduler.step()
         self.step += 1
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            raise FloatingPointError(f"loss became {value} at step {self.step}")
-        return value
+        if not math.isfinite(total):
+            raise FloatingPointError(f"loss became {total} at step {self.step}")
+        return total
 
     def save_state(self) -> None:
         """Checkpoint everything needed to continue bit-for-bit."""
