@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Replace the shipped model with a trained one, the way pii-minilm was shipped (issue #3):
+#   scripts/ship_model.sh TRAINED_MODEL_DIR EVAL_OUT_DIR
+# 1. int8 row-wise export into redactor/assets/pii-minilm (the model card README.md stays;
+#    update its numbers from EVAL_OUT_DIR afterwards)
+# 2. scripts/evaluate_model.sh on the exported model: thresholds on the synthetic dev split,
+#    the synthetic test split and the shared dev sets, side by side with Presidio
+# 3. the calibrated thresholds copied next to the model and into the GDPR/HIPAA policies
+set -euo pipefail
+SRC=${1:?trained model directory (e.g. runs/pii/model)}
+OUT=${2:?evaluation output directory}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEST=$ROOT/redactor/assets/pii-minilm
+export HF_HUB_OFFLINE=1
+python - "$SRC" "$DEST" <<'PY'
+import shutil, sys, tempfile
+from pathlib import Path
+import torch
+from redactor import GLiNER2
+src, dest = Path(sys.argv[1]), Path(sys.argv[2])
+with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+    GLiNER2.from_pretrained(src).save_pretrained(tmp, dtype=torch.int8)
+    for item in Path(tmp).iterdir():           # everything but the model card is replaced
+        target = dest / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        shutil.move(str(item), target)
+print(f"exported {src} -> {dest} (int8)")
+PY
+"$ROOT/scripts/evaluate_model.sh" "$DEST" "$OUT"
+cp "$OUT/thresholds.json" "$DEST/thresholds.json"
+python "$ROOT/scripts/apply_thresholds.py" "$OUT/thresholds.json" "$ROOT/policies/gdpr.yaml" "$ROOT/policies/hipaa.yaml"
