@@ -96,6 +96,18 @@ class CountEmbedding(nn.Module):
         states, _ = self.gru(steps.contiguous(), labels.unsqueeze(0).contiguous())
         return self.projector(torch.cat([states, labels.expand_as(states)], dim=-1))
 
+    def expand_many(self, labels: list[torch.Tensor], counts: list[int]) -> list[torch.Tensor]:
+        """``forward`` for many tasks in one GRU call: ``[count_i, M_i, H]`` each.
+
+        Exact, not an approximation: the GRU treats label vectors as independent batch
+        entries and is causal over instance steps, so the first ``count_i`` steps of a
+        longer run are what a separate call would return.  One call instead of one per
+        (text, task) removes most of the heads' time on short texts.
+        """
+        counts = [min(c, self.max_count) for c in counts]
+        expanded = self.forward(torch.cat(labels), max(counts))
+        return [part[:c] for part, c in zip(expanded.split([len(x) for x in labels], dim=1), counts)]
+
 
 def count_predictor(hidden: int) -> nn.Sequential:
     """Predicts how many instances (0..19) of a task's structure the text holds."""

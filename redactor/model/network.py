@@ -117,26 +117,28 @@ class GLiNER2Network(nn.Module):
 
         count_logits = self.count_pred(torch.stack([markers[key][0] for key in span_tasks]))
         predicted = count_logits.argmax(-1).tolist()
-        queries: list[list[torch.Tensor]] = [[] for _ in texts]
-        slots: list[tuple[int, int, int, int, int]] = []  # row, task, offset, count, labels
+        active: list[tuple[int, int, int]] = []  # row, task, instances to expand
         for (row, t), logits, count in zip(span_tasks, count_logits, predicted):
+            is_entities = texts[row].schema.tasks[t].kind == "entities"
             if counts is not None and counts[row][t] is not None:
                 count = int(counts[row][t])  # type: ignore[arg-type]
-            elif not entity_count_gate and texts[row].schema.tasks[t].kind == "entities":
+            elif not entity_count_gate and is_entities:
                 count = max(count, 1)
             scores = out[row][t]
             scores.count, scores.count_logits = count, logits
-            if count <= 0:
-                continue
-            task_queries = self.count_embed(self._label_vectors(hidden, texts[row], row, t), count)
-            if texts[row].schema.tasks[t].kind == "entities":
-                task_queries = task_queries[:1]  # entity types use instance 0 only
-            offset = sum(len(q) for q in queries[row])
-            flat = task_queries.reshape(-1, task_queries.shape[-1])
-            queries[row].append(flat)
-            slots.append((row, t, offset, task_queries.shape[0], task_queries.shape[1]))
-        if not slots:
+            if count > 0:  # entity types use instance 0 only: expanding more is wasted work
+                active.append((row, t, 1 if is_entities else count))
+        if not active:
             return out
+        expanded = self.count_embed.expand_many(
+            [self._label_vectors(hidden, texts[row], row, t) for row, t, _ in active],
+            [steps for _, _, steps in active])
+        queries: list[list[torch.Tensor]] = [[] for _ in texts]
+        slots: list[tuple[int, int, int, int, int]] = []  # row, task, offset, count, labels
+        for (row, t, _), task_queries in zip(active, expanded):
+            offset = sum(len(q) for q in queries[row])
+            queries[row].append(task_queries.reshape(-1, task_queries.shape[-1]))
+            slots.append((row, t, offset, task_queries.shape[0], task_queries.shape[1]))
 
         per_row = [torch.cat(q) if q else hidden.new_zeros(0, hidden.shape[-1]) for q in queries]
         padded = nn.utils.rnn.pad_sequence(per_row, batch_first=True)
