@@ -67,14 +67,20 @@ class Redactor:
             be reversed later with the key.
         patterns: add the checksummed pattern recognizers.
         route_confidence, batch_size: passed to the recognizer.
+        fast: the fast inference paths for the model loaded here (default on, or
+            ``$REDACTOR_FAST``); ``fast=False`` is the plain path.
+        describe: send the policy's label descriptions to the model (default);
+            see ``GLiNER2Recognizer`` for what turning it off costs and buys.
     """
 
     def __init__(self, policy: str | Path | Policy = "auto", *, model: GLiNER2 | str | Path | None = None,
                  keyring: KeyRing | None = None, vault: PseudonymVault | None = None, patterns: bool = True, route_confidence: float = 0.9,
-                 batch_size: int = 8, language: str = "en") -> None:
+                 batch_size: int = 8, language: str = "en", fast: bool | None = None,
+                 describe: bool = True) -> None:
         self.language = language
         self.recognizer = GLiNER2Recognizer(policy, model, route_confidence=route_confidence,
-                                            batch_size=batch_size, supported_language=language)
+                                            batch_size=batch_size, fast=fast, describe=describe,
+                                            supported_language=language)
         registry = RecognizerRegistry(supported_languages=[language])
         registry.add_recognizer(self.recognizer)
         if patterns:

@@ -22,6 +22,7 @@ import torch
 from redactor.model.checkpoint import CheckpointError, new_network, read_checkpoint, resolve_directory, write_checkpoint
 from redactor.model.config import DecodingMode, GLiNER2Config
 from redactor.model.decoding import OutputOptions, RawResult, decode_raw, format_result, resolve_entities
+from redactor.model.fast import ResultCache, quantize_encoder
 from redactor.model.network import GLiNER2Network
 from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
 from redactor.model.schema import EntitySpec, Field, Schema, SchemaError, parse_field_spec
@@ -40,6 +41,7 @@ class GLiNER2:
         self.network.label_pooling = config.label_pooling
         self.config = config
         self.prompts = PromptEncoder(tokenizer)
+        self.cache: ResultCache | None = None  # set by optimized()
 
     # -- loading and saving --------------------------------------------------------
     @classmethod
@@ -84,6 +86,19 @@ class GLiNER2:
         """Write a checkpoint directory (``torch.float16`` halves its size, ``torch.int8``
         quarters it; both load back as fp32)."""
         write_checkpoint(Path(directory), self.config, self.network, self.prompts.tokenizer, dtype)
+
+    def optimized(self, *, quantize: bool = False, cache_size: int = 4096) -> GLiNER2:
+        """A view for fast CPU inference (``redactor.model.fast``): an exact-duplicate
+        cache of ``cache_size`` results (0: none) and, opt-in, int8 encoder Linear
+        layers (``quantize``; they move scores, see the README, *Fast inference*).
+
+        This model is left as it is: trainers and plain-path callers keep fp32
+        weights, and the copy shares only the tokenizer and its caches.
+        """
+        clone = self.with_options()
+        clone.network = quantize_encoder(self.network) if quantize else self.network
+        clone.cache = ResultCache(cache_size) if cache_size else None
+        return clone
 
     def to(self, device: str | torch.device) -> GLiNER2:
         """Move the network (e.g. to ``"cuda"``); returns ``self``."""
@@ -131,8 +146,22 @@ class GLiNER2:
 
         A schema whose prompt would take more than half of the encoder window (a
         policy with dozens of described labels) is split into label groups, one
-        pass each, and the passes are merged.
+        pass each, and the passes are merged.  With a result cache (``optimized``),
+        each distinct text is run once and repeated texts come from the cache.
         """
+        if self.cache is None:
+            return self._extract_groups(texts, schema, opts, batch_size)
+        cache, key = self.cache, (schema.key(), opts)
+        found = {text: cache.get((key, text)) for text in dict.fromkeys(texts)}
+        missing = [text for text, raw in found.items() if raw is None]
+        for text, raw in zip(missing, self._extract_groups(missing, schema, opts, batch_size)):
+            found[text] = raw
+            cache.put((key, text), raw)
+        return [found[text] for text in texts]  # type: ignore[misc]
+
+    def _extract_groups(self, texts: Sequence[str], schema: Schema, opts: OutputOptions,
+                        batch_size: int) -> list[RawResult]:
+        """``extract_raw`` without the cache: one pass per label group, merged."""
         groups = self.label_groups(schema)
         passes = [self._extract_pass(texts, group, opts, batch_size) for group in groups]
         if len(passes) == 1:
@@ -266,6 +295,8 @@ class GLiNER2:
         clone = object.__new__(GLiNER2)
         clone.network, clone.prompts = self.network, self.prompts
         clone.config = replace(self.config, **options)
+        # other settings give other results: a cached view gets a cache of its own
+        clone.cache = None if self.cache is None else ResultCache(self.cache.size)
         return clone
 
 
