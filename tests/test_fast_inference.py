@@ -1,0 +1,143 @@
+"""Fast inference (issue #8): the fast paths give the plain path's findings, the
+duplicate cache is exact and bounded, opt-in int8 quantizes a copy and leaves the
+model alone, and importing the package loads no model.  Speed is shown by
+benchmarks/bench_speed.py, never asserted here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from redactor import GLiNER2, Redactor, Schema
+from redactor.engine import Finding
+from redactor.model.decoding import OutputOptions, RawResult
+from redactor.model.fast import ResultCache
+from redactor.operators import KeyRing
+from redactor.recognizers.gliner2 import FAST_ENV, GLiNER2Recognizer, shared_model
+
+NOTE = ("Clinical note 14/02/2024. Patient John Miller (DOB 1957-08-21) was seen for chest pain. "
+        "Contact: john.miller@example.com, SSN 219-45-6789. Follow-up in two weeks.")
+CORPUS = [
+    NOTE,
+    "Hi Priya, send the contract to priya.raman@example.com or call +44 20 7946 0958 by Friday.",
+    "Refund of 120 USD issued to card 4111 1111 1111 1111, IBAN DE89370400440532013000.",
+    "2024-05-17T10:22:31Z INFO login ok user=jsmith src_ip=10.2.3.4",
+    "Release 4.2 adds a dark theme and fixes a crash when the settings file is missing.",
+    NOTE,  # an exact duplicate: served from the cache, must equal the first
+]
+
+
+@pytest.fixture(scope="module")
+def plain() -> GLiNER2:
+    return shared_model(fast=False)
+
+
+@pytest.fixture(scope="module")
+def fast() -> GLiNER2:
+    return shared_model(fast=True)
+
+
+def findings_of(batch: list[list[Finding]]) -> tuple[list[list[tuple[object, ...]]], list[float]]:
+    """Findings without scores, and the scores apart: deduplicated texts batch
+    differently, and padding to another width moves scores in the last float bits."""
+    return ([[(f.start, f.end, f.label, f.entity_type, f.recognizer) for f in found] for found in batch],
+            [f.score for found in batch for f in found])
+
+
+def spans_of(raws: list[RawResult]) -> tuple[list[list[tuple[object, ...]]], list[float]]:
+    """Decoded entity spans without scores, and the scores apart (see :func:`findings_of`)."""
+    found = [[(name, s) for name, spans in (r.entities or {}).items() for s in spans] for r in raws]
+    return ([[(name, s.start, s.end) for name, s in f] for f in found], [s.score for f in found for _, s in f])
+
+
+def assert_same(actual: tuple[list[list[tuple[object, ...]]], list[float]],
+                expected: tuple[list[list[tuple[object, ...]]], list[float]]) -> None:
+    assert actual[0] == expected[0]
+    assert actual[1] == pytest.approx(expected[1], abs=1e-5)
+
+
+def test_importing_redactor_loads_no_model() -> None:
+    script = ("import gc, sys, warnings, redactor\nwarnings.simplefilter(\"ignore\")\n"
+              "assert 'torch' not in sys.modules, 'import redactor imported torch'\n"
+              "from redactor import Redactor, GLiNER2, Schema, load_policy\n"
+              "import redactor.recognizers.gliner2 as recognizer\n"
+              "from redactor.model.network import GLiNER2Network\n"
+              "from transformers import PreTrainedModel\n"
+              "assert not recognizer._MODELS, recognizer._MODELS\n"
+              "models = [type(o) for o in gc.get_objects() if isinstance(o, (GLiNER2Network, PreTrainedModel))]\n"
+              "assert not models, f'models built at import: {models}'\n")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_fast_redactor_finds_what_the_plain_one_finds(fast: GLiNER2, plain: GLiNER2) -> None:
+    keyring = KeyRing.generate()
+    fast_redactor = Redactor("auto", keyring=keyring)  # fast is the default
+    plain_redactor = Redactor("auto", keyring=keyring, fast=False)
+    assert fast_redactor.recognizer.model is fast and plain_redactor.recognizer.model is plain
+    expected = plain_redactor._analyze(CORPUS)
+    assert any(findings for findings, _ in expected), "no findings: equality would prove nothing"
+    for actual in (fast_redactor._analyze(CORPUS), fast_redactor._analyze(CORPUS[::-1])[::-1]):  # 2nd: cached
+        assert_same(findings_of([f for f, _ in actual]), findings_of([f for f, _ in expected]))
+        assert [(p.policy.name, p.domain) for _, p in actual] == [(p.policy.name, p.domain) for _, p in expected]
+
+
+def test_duplicates_are_decoded_once_and_equal_the_plain_result(fast: GLiNER2, plain: GLiNER2) -> None:
+    schema = GLiNER2Recognizer("gdpr", plain).schema()
+    opts = OutputOptions(threshold=1.0, decoding="flat")
+    texts = [NOTE + " Seen again.", CORPUS[1] + " Thanks.", NOTE + " Seen again."]
+    assert fast.cache is not None and plain.cache is None
+    before = len(fast.cache)
+    raws = fast.extract_raw(texts, schema, opts)
+    assert len(fast.cache) == before + 2 and raws[0] is raws[2]
+    assert_same(spans_of(raws), spans_of(plain.extract_raw(texts, schema, opts)))
+    assert fast.extract_raw(texts[:1], schema, opts)[0] is raws[0]
+    other = OutputOptions(threshold=1.0, decoding="nested")  # other options: not served from the cache
+    assert fast.extract_raw(texts[:1], schema, other)[0] is not raws[0]
+
+
+def test_result_cache_evicts_the_least_recently_used() -> None:
+    cache = ResultCache(2)
+    a, b, c = RawResult(), RawResult(), RawResult()
+    cache.put("a", a)
+    cache.put("b", b)
+    assert cache.get("a") is a  # "b" is now the least recently used
+    cache.put("c", c)
+    assert (cache.get("a"), cache.get("b"), cache.get("c"), len(cache)) == (a, None, c, 2)
+    with pytest.raises(ValueError):
+        ResultCache(0)
+
+
+def test_fast_switch_env_and_shared_weights(plain: GLiNER2, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAST_ENV, "0")
+    assert shared_model() is plain and GLiNER2Recognizer("gdpr").model is plain
+    monkeypatch.setenv(FAST_ENV, "1")
+    fast = shared_model()
+    assert fast is not plain and fast.cache is not None
+    assert fast.network is plain.network  # no second copy of the weights
+
+
+def test_int8_is_a_quantized_copy_that_leaves_the_model_alone(plain: GLiNER2) -> None:
+    schema = Schema().entities({"person": "names of people", "email address": "an e-mail address"})
+    before = plain.extract(NOTE, schema, decoding="flat")
+    int8 = plain.optimized(quantize=True, cache_size=0)
+    assert int8.cache is None and int8.network is not plain.network
+    assert not any(type(m) is torch.nn.Linear for m in int8.network.encoder.modules())
+    assert plain.extract(NOTE, schema, decoding="flat") == before  # fp32 weights untouched
+    # int8 moves scores (README, Fast inference: it is opt-in); the obvious still passes
+    found = int8.extract(NOTE, schema, decoding="flat")["entities"]
+    assert "John Miller" in {s["text"] for s in found["person"]}
+    assert {s["text"] for s in found["email address"]} == {"john.miller@example.com"}
+
+
+def test_names_only_prompt_needs_one_encoder_pass(plain: GLiNER2) -> None:
+    described = GLiNER2Recognizer("gdpr", plain).schema()
+    names = GLiNER2Recognizer("gdpr", plain, describe=False).schema()
+    assert [e.name for e in names.entity_types] == [e.name for e in described.entity_types]
+    assert all(e.description is None for e in names.entity_types)
+    assert len(plain.label_groups(described)) > 1 and len(plain.label_groups(names)) == 1
