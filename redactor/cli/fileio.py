@@ -36,15 +36,24 @@ def check_readable(path: Path, *, streamed: bool, binary_format: bool, max_size:
         raise FileFailed(f"cannot read: {error.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
         raise FileFailed("not a regular file")
-    if not streamed and info.st_size > max_size:
-        raise FileSkipped(f"file of {info.st_size} bytes is larger than --max-file-size {max_size} "
-                          f"(this format is read whole)")
+    check_size(info.st_size, streamed=streamed, max_size=max_size)
     if not binary_format:
         with open_input(path) as handle:
-            head = handle.read(SNIFF_BYTES)
-        if b"\x00" in head:
-            raise FileSkipped("binary file (NUL byte in the first 8 KiB)")
+            check_head(handle.read(SNIFF_BYTES))
     return info.st_size
+
+
+def check_size(size: int, *, streamed: bool, max_size: int) -> None:
+    """``FileSkipped`` if a format that is read whole would hold more than ``max_size`` bytes."""
+    if not streamed and size > max_size:
+        raise FileSkipped(f"file of {size} bytes is larger than --max-file-size {max_size} "
+                          f"(this format is read whole)")
+
+
+def check_head(head: bytes) -> None:
+    """``FileSkipped`` if the first ``SNIFF_BYTES`` of a text format hold a NUL byte (binary)."""
+    if b"\x00" in head[:SNIFF_BYTES]:
+        raise FileSkipped("binary file (NUL byte in the first 8 KiB)")
 
 
 def open_input(path: Path) -> BinaryIO:

@@ -26,7 +26,7 @@ from redactor.cli.progress import Progress
 from redactor.cli.report import Report, Summary
 from redactor.cli.settings import Settings, tool_version
 from redactor.cli.walk import STATE_DIR_NAME, discover
-from redactor.cli.worker import FileResult, Job, _describe, execute
+from redactor.cli.worker import FileResult, Job, describe_error, execute
 
 
 # -- the vault journal -----------------------------------------------------------------------
@@ -255,7 +255,7 @@ def run_stdin(settings: Settings, opts: RunOptions, keyring: Any) -> int:
     except (BrokenPipeError, CliError):
         raise
     except Exception as error:  # noqa: BLE001 - reported as this input's error
-        result.status, result.reason = "error", _describe(error, opts.debug)
+        result.status, result.reason = "error", describe_error(error, opts.debug)
     finally:
         result.findings, _ = transform.end()
     result.seconds = time.perf_counter() - started

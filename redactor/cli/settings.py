@@ -7,10 +7,13 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from redactor.cli.errors import UsageError
 from redactor.cli.formats.base import FormatOptions
+
+if TYPE_CHECKING:
+    from redactor.policy import Policy
 
 Mode = Literal["redact", "scan", "decrypt"]
 
@@ -18,7 +21,7 @@ Mode = Literal["redact", "scan", "decrypt"]
 @dataclass(frozen=True)
 class Settings:
     mode: Mode
-    policy: str = "auto"  # "auto", a shipped name or a policy file path
+    policy: str | Policy = "auto"  # "auto", a shipped name, a policy file path or a loaded policy
     operators: tuple[tuple[str, str], ...] = ()  # --operator LABEL=OP overrides ("*" = every label)
     model: str | None = None  # checkpoint directory; None: $REDACTOR_MODEL or the shipped model
     batch_size: int = 8  # model windows per encoder pass
@@ -44,9 +47,11 @@ class Settings:
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def build_policy(spec: str, operators: tuple[tuple[str, str], ...] = ()) -> Any:
-    """The policy a run applies: ``spec`` (``"auto"`` is returned as is) with ``--operator``
-    overrides.  Raises :class:`UsageError` with the policy loader's message."""
+def build_policy(spec: str | Policy, operators: tuple[tuple[str, str], ...] = ()) -> Any:
+    """The policy a run applies: ``spec`` (``"auto"`` is returned as is; a loaded policy is
+    taken as it is, so that a driver can ship one to Spark executors that have no policy
+    file) with ``--operator`` overrides.  Raises :class:`UsageError` with the policy
+    loader's message."""
     from redactor.policy import Policy, PolicyError, load_policy
 
     if spec == "auto":
@@ -55,7 +60,7 @@ def build_policy(spec: str, operators: tuple[tuple[str, str], ...] = ()) -> Any:
                              "with --policy auto each document's policy is chosen at run time")
         return "auto"
     try:
-        policy = load_policy(spec)
+        policy = spec if isinstance(spec, Policy) else load_policy(spec)
     except PolicyError as error:
         raise UsageError(str(error)) from None
     if not operators:

@@ -1,4 +1,5 @@
-"""One file end to end (:func:`process_file`), and the processes that run it (:func:`execute`).
+"""One file end to end (:func:`process_file`; :func:`process_bytes` for content already in
+memory), and the processes that run it (:func:`execute`).
 
 Per file: choose the handler by suffix, check the file (regular, readable, size, not
 binary), transform it into a temporary file and rename that into place (``--in-place``:
@@ -13,7 +14,9 @@ to the parent, the only writer of the report, the manifest and the vault.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import io
 import os
 import sys
 import time
@@ -22,12 +25,13 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 
 from redactor.cli.errors import CliError, FatalError, FileFailed, FileSkipped
-from redactor.cli.fileio import NullOutput, atomic_output, backup, check_readable, open_input
-from redactor.cli.formats import handler_for
+from redactor.cli.fileio import (NullOutput, atomic_output, backup, check_head, check_readable, check_size,
+                                 open_input)
+from redactor.cli.formats import Handler, handler_for
 from redactor.cli.settings import Settings
 
 
@@ -72,39 +76,97 @@ def process_file(transform: Any, settings: Settings, job: Job, debug: bool = Fal
     started = time.perf_counter()
     path = Path(job.src)
     result = FileResult(job.rel, "done", job.src)
-    chosen = handler_for(path, settings.format)
+    chosen = _choose_handler(result, job.src, settings)
     if chosen is None:
-        result.status, result.reason = "skipped", f"unsupported format {path.suffix or '(no suffix)'!r}"
         return result
     handler, suffix = chosen
-    result.format = handler.name
     made_backup: Path | None = None
-    try:
+    with _file_outcome(result, debug):
         result.bytes = check_readable(path, streamed=handler.streamed, binary_format=handler.binary,
                                       max_size=settings.max_file_size)
-        transform.begin(job.rel)
-        try:
-            if settings.mode == "scan":
-                with open_input(path) as src, NullOutput() as dst:
-                    result.stats = handler.convert(src, dst, transform, settings.formats, suffix)
-            elif job.in_place:
-                if handler.output_suffix:
-                    raise FileFailed(f"cannot redact a .{handler.name} file in place: its output is text; "
-                                     f"use --out")
-                made_backup = backup(path, job.backup_suffix)
-                mode = path.stat().st_mode
-                with open_input(path) as src, atomic_output(path, mode) as dst:
-                    result.stats = handler.convert(src, dst, transform, settings.formats, suffix)
-                result.output = job.rel
-            else:
-                assert job.out_root is not None
-                target = Path(job.out_root) / (job.rel + handler.output_suffix)
-                with open_input(path) as src, atomic_output(target) as dst:
-                    result.stats = handler.convert(src, dst, transform, settings.formats, suffix)
-                result.output = job.rel + handler.output_suffix
-            result.output_format = str(result.stats.get("output_format") or "") or None
-        finally:
-            result.findings, result.vault = transform.end()
+        if job.in_place and settings.mode != "scan":
+            if handler.output_suffix:
+                raise FileFailed(f"cannot redact a .{handler.name} file in place: its output is text; "
+                                 f"use --out")
+            made_backup = backup(path, job.backup_suffix)
+            mode = path.stat().st_mode
+            with open_input(path) as src, atomic_output(path, mode) as dst:
+                _convert(transform, settings, result, handler, suffix, src, dst)
+            result.output = job.rel
+        else:
+            out_root = None if settings.mode == "scan" else job.out_root
+            assert out_root is not None or settings.mode == "scan"
+            with open_input(path) as src:
+                _convert_into(transform, settings, result, handler, suffix, src, out_root)
+    if result.status != "done" and made_backup is not None:  # the original was not replaced
+        made_backup.unlink(missing_ok=True)
+    return _settle(result, started)
+
+
+def process_bytes(transform: Any, settings: Settings, rel: str, data: bytes, out_root: str | None,
+                  debug: bool = False) -> FileResult:
+    """:func:`process_file` for a file whose bytes are already in memory: a row of Spark's
+    ``binaryFile`` source, whose input may live where no local path reaches (HDFS, S3).
+    ``rel`` chooses the handler and names the output under ``out_root`` (None: nothing is
+    written, as in ``scan``); the checks, outputs and report records are the CLI's."""
+    started = time.perf_counter()
+    result = FileResult(rel, "done", rel)
+    chosen = _choose_handler(result, rel, settings)
+    if chosen is None:
+        return result
+    handler, suffix = chosen
+    with _file_outcome(result, debug):
+        check_size(len(data), streamed=handler.streamed, max_size=settings.max_file_size)
+        if not handler.binary:
+            check_head(data)
+        result.bytes = len(data)
+        out_root = None if settings.mode == "scan" else out_root
+        _convert_into(transform, settings, result, handler, suffix, io.BytesIO(data), out_root)
+    return _settle(result, started)
+
+
+def _choose_handler(result: FileResult, name: str, settings: Settings) -> tuple[Handler, str] | None:
+    """The handler for file ``name`` by suffix (or ``--format``); None after marking it skipped."""
+    chosen = handler_for(name, settings.format)
+    if chosen is None:
+        suffix = PurePosixPath(name).suffix
+        result.status, result.reason = "skipped", f"unsupported format {suffix or '(no suffix)'!r}"
+        return None
+    result.format = chosen[0].name
+    return chosen
+
+
+def _convert_into(transform: Any, settings: Settings, result: FileResult, handler: Handler, suffix: str,
+                  src: BinaryIO, out_root: str | None) -> None:
+    """``src`` transformed into ``out_root``/REL (+ the handler's output suffix), written
+    atomically; with no ``out_root`` (``scan``) the output is discarded."""
+    if out_root is None:
+        with NullOutput() as dst:
+            _convert(transform, settings, result, handler, suffix, src, dst)
+        return
+    name = result.rel + handler.output_suffix
+    with atomic_output(Path(out_root) / name) as dst:
+        _convert(transform, settings, result, handler, suffix, src, dst)
+    result.output = name
+
+
+def _convert(transform: Any, settings: Settings, result: FileResult, handler: Handler, suffix: str,
+             src: BinaryIO, dst: BinaryIO) -> None:
+    transform.begin(result.rel)
+    try:
+        result.stats = handler.convert(src, dst, transform, settings.formats, suffix)
+    finally:
+        result.findings, result.vault = transform.end()
+    result.output_format = str(result.stats.get("output_format") or "") or None
+
+
+@contextlib.contextmanager
+def _file_outcome(result: FileResult, debug: bool) -> Iterator[None]:
+    """Whatever goes wrong with one file in the block becomes that file's ``skipped`` or
+    ``error`` result and the run goes on; only run-wide failures propagate (a ``CliError``,
+    a full or read-only disk: every next file would fail too)."""
+    try:
+        yield
     except FileSkipped as error:
         result.status, result.reason = "skipped", str(error)
     except FileFailed as error:
@@ -112,22 +174,25 @@ def process_file(transform: Any, settings: Settings, job: Job, debug: bool = Fal
     except CliError:
         raise
     except OSError as error:
-        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # every next file would fail too
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
             raise FatalError(f"cannot write outputs: {error.strerror}") from None
-        result.status, result.reason = "error", _describe(error, debug)
+        result.status, result.reason = "error", describe_error(error, debug)
     except Exception as error:  # noqa: BLE001 - one file's failure, whatever it is, is that file's
-        result.status, result.reason = "error", _describe(error, debug)
+        result.status, result.reason = "error", describe_error(error, debug)
+
+
+def _settle(result: FileResult, started: float) -> FileResult:
+    """A file that did not finish keeps no findings, pseudonyms or output name."""
     if result.status != "done":
         result.findings, result.vault, result.output = [], None, None
-        if made_backup is not None:  # the original was not replaced: its copy is not needed
-            made_backup.unlink(missing_ok=True)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _describe(error: BaseException, debug: bool) -> str:
+def describe_error(error: BaseException, debug: bool, hint: str = " (run with --debug for details)") -> str:
     """An error for the report: the type and, for errors of the engine's own making, the
-    message; never text that could quote the file (``--debug`` prints the traceback)."""
+    message; never text that could quote the file (``--debug`` prints the traceback).
+    ``hint`` follows an unexpected error's type (callers without ``--debug`` drop it)."""
     from redactor.model.windows import WindowError
     from redactor.operators import TamperError
 
@@ -141,7 +206,7 @@ def _describe(error: BaseException, debug: bool) -> str:
         return f"{type(error).__name__}: {error.strerror or 'I/O error'}"
     if isinstance(error, (MemoryError, RecursionError)):
         return f"{type(error).__name__} (input too large or too deeply nested)"
-    return f"internal error {type(error).__name__} (run with --debug for details)"
+    return f"internal error {type(error).__name__}{hint}"
 
 
 # -- workers -------------------------------------------------------------------------------
