@@ -8,6 +8,9 @@ Configurations, each timed in a fresh subprocess (so its peak RSS is its own):
 * ``plain-gdpr``, ``plain-auto``: the same with ``fast=False``;
 * ``names-gdpr`` (opt-in): label names without descriptions, one encoder pass;
 * ``int8-gdpr`` (opt-in): the fast path plus int8 dynamic quantization of the encoder;
+* ``packed-gdpr`` (opt-in): the fast path with ``pack_chars=--pack-chars``: consecutive
+  texts of a call share model inputs (its guard packs the evaluator's documents the
+  same way, so it shows what the shared context costs; no routing there);
 * ``gliner2``: the reference ``gliner2`` 2.1.0 package on the same weights (an fp32
   copy), given the same label groups and the same windows our plain path encodes
   (it has neither: 36 described labels overflow MiniLM's 512 positions);
@@ -48,8 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 KINDS = ("short", "medium", "long")
 WORDS = {"short": 15, "medium": 55, "long": 2000}
-CONFIGS = ("fast-gdpr", "fast-auto", "plain-gdpr", "plain-auto", "names-gdpr", "int8-gdpr", "gliner2",
-           "presidio")
+CONFIGS = ("fast-gdpr", "fast-auto", "plain-gdpr", "plain-auto", "names-gdpr", "int8-gdpr", "packed-gdpr",
+           "gliner2", "presidio")
 WARMUP = 1
 
 
@@ -101,7 +104,7 @@ def _memory() -> dict[str, float]:
     return {key: int(status[name].split()[0]) / 1024 for key, name in (("rss", "VmRSS"), ("peak", "VmHWM"))}
 
 
-def _redactor_runner(config: str) -> tuple[Runner, Any, bool]:
+def _redactor_runner(config: str, pack_chars: int) -> tuple[Runner, Any, bool]:
     """Redactor configurations: the runner, the model behind it, and ``describe``."""
     from redactor import GLiNER2, Redactor
     from redactor.operators import KeyRing
@@ -110,6 +113,8 @@ def _redactor_runner(config: str) -> tuple[Runner, Any, bool]:
     options: dict[str, Any] = {"fast": mode != "plain", "describe": mode != "names"}
     if mode == "int8":
         options["model"] = GLiNER2.default().optimized(quantize=True)
+    if mode == "packed":
+        options["pack_chars"] = pack_chars
     redactor = Redactor(policy, keyring=KeyRing.generate(), **options)
     return redactor.analyze_batch, redactor.recognizer.model, options["describe"]
 
@@ -146,16 +151,19 @@ def _presidio_runner() -> Runner:
     return lambda texts: [analyzer.analyze(text, language="en") for text in texts]
 
 
-def _guard(model: Any, describe: bool, docs: int) -> dict[str, float]:
-    """The evaluator's scores for ``model`` on ``docs`` synthetic test documents."""
+def _guard(model: Any, describe: bool, docs: int, pack_chars: int = 0) -> dict[str, float | None]:
+    """The evaluator's scores for ``model`` on ``docs`` synthetic test documents (packed
+    into inputs of ``pack_chars`` characters when given; routing is then not measured)."""
     from redactor.training.evaluate import GLiNER2Predictor, micro, run
     from redactor.training.synthetic import generate
 
     records = list(generate(docs, 7, "test"))
     labels = sorted({s.label for r in records for s in r.spans})
-    report = run(records, [GLiNER2Predictor(model, describe=describe, route=True)], labels)[0]
+    predictor = GLiNER2Predictor(model, describe=describe, route=not pack_chars, pack_chars=pack_chars)
+    report = run(records, [predictor], labels)[0]
+    routing = report.extra.get("routing")
     return {"char_recall": report.chars.recall or 0.0, "overlap_f1": micro(report.overlap).f1,
-            "exact_f1": micro(report.exact).f1, "routing": report.extra["routing"]["accuracy"] or 0.0}
+            "exact_f1": micro(report.exact).f1, "routing": routing["accuracy"] if routing else None}
 
 
 def _timed(runner: Runner, texts: Sequence[str]) -> float:
@@ -180,7 +188,7 @@ def worker(config: str, args: argparse.Namespace) -> dict[str, Any]:
     elif config == "gliner2":
         runner = _reference_runner(args.batch_size)
     else:
-        runner, model, describe = _redactor_runner(config)
+        runner, model, describe = _redactor_runner(config, args.pack_chars)
     row: dict[str, Any] = {"config": config, "load_s": time.perf_counter() - started,
                            "rss_after_load_mb": _memory()["rss"], "threads": torch.get_num_threads()}
     for kind, texts in sets.items():
@@ -197,7 +205,7 @@ def worker(config: str, args: argparse.Namespace) -> dict[str, Any]:
                      "p50_ms": statistics.median(latencies), "p95_ms": cuts[18],
                      "peak_rss_mb": _memory()["peak"]}
     if model is not None and args.eval_docs and not config.endswith("-auto"):  # -auto: the -gdpr model
-        row["guard"] = _guard(model, describe, args.eval_docs)
+        row["guard"] = _guard(model, describe, args.eval_docs, args.pack_chars if config.startswith("packed") else 0)
     return row
 
 
@@ -221,7 +229,8 @@ def markdown(rows: Sequence[dict[str, Any]], tokens: dict[str, int], args: argpa
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         guard = row.get("guard")
-        scores = ([f"{guard[k]:.3f}" for k in ("char_recall", "overlap_f1", "exact_f1", "routing")]
+        scores = (["—" if guard[k] is None else f"{guard[k]:.3f}"
+                   for k in ("char_recall", "overlap_f1", "exact_f1", "routing")]
                   if guard else ["—"] * 4)
         for i, kind in enumerate(k for k in KINDS if k in row):
             cell = row[kind]
@@ -242,6 +251,7 @@ def main() -> None:
     parser.add_argument("--latency", type=int, default=50, help="extra texts per kind timed one per call")
     parser.add_argument("--batch-size", type=int, default=8, help="texts per call for texts/s")
     parser.add_argument("--eval-docs", type=int, default=150, help="evaluator documents (0: no guard)")
+    parser.add_argument("--pack-chars", type=int, default=1000, help="packed-gdpr: characters per model input")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated, from: " + ", ".join(CONFIGS))
     parser.add_argument("--json", type=Path, help="also write the rows here")

@@ -24,6 +24,7 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from redactor.model.extractor import GLiNER2
 from redactor.operators import KeyRing, PseudonymVault, build_anonymizer
+from redactor.packing import pack_texts
 from redactor.policy import Policy
 from redactor.recognizers.gliner2 import GLiNER2Recognizer, Prediction
 from redactor.recognizers.overlaps import resolve_overlaps
@@ -71,12 +72,17 @@ class Redactor:
             ``$REDACTOR_FAST``); ``fast=False`` is the plain path.
         describe: send the policy's label descriptions to the model (default);
             see ``GLiNER2Recognizer`` for what turning it off costs and buys.
+        pack_chars: opt-in, fixed policies only: the batch calls analyze consecutive
+            texts joined by newlines in packs of up to this many characters, so the
+            policy's prompt is read once per pack, not once per text (several times
+            faster on short texts; the texts give each other context, which moves
+            scores: measured in ``benchmarks/bench_speed.py``).  0: every text alone.
     """
 
     def __init__(self, policy: str | Path | Policy = "auto", *, model: GLiNER2 | str | Path | None = None,
                  keyring: KeyRing | None = None, vault: PseudonymVault | None = None, patterns: bool = True, route_confidence: float = 0.9,
                  batch_size: int = 8, language: str = "en", fast: bool | None = None,
-                 describe: bool = True) -> None:
+                 describe: bool = True, pack_chars: int = 0) -> None:
         self.language = language
         self.recognizer = GLiNER2Recognizer(policy, model, route_confidence=route_confidence,
                                             batch_size=batch_size, fast=fast, describe=describe,
@@ -91,6 +97,10 @@ class Redactor:
         }).create_engine()
         self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=[language])
         self.anonymizer = build_anonymizer()
+        if pack_chars < 0 or (pack_chars and self.recognizer.auto):
+            raise ValueError(f"pack_chars={pack_chars}: packing needs pack_chars >= 0 and a fixed policy "
+                             "(with 'auto' a pack would be routed as one document)")
+        self.pack_chars = pack_chars
         needs_key = self.recognizer.candidates.needs_key()
         self.vault = vault
         self.keyring = keyring if keyring is not None or not needs_key else KeyRing.load()
@@ -105,6 +115,23 @@ class Redactor:
         return [findings for findings, _ in self._analyze(texts)]
 
     def _analyze(self, texts: Sequence[str]) -> list[tuple[list[Finding], Prediction]]:
+        if self.pack_chars:
+            return self._analyze_packed(texts, self.pack_chars)
+        return self._analyze_each(texts)
+
+    def _analyze_packed(self, texts: Sequence[str], max_chars: int) -> list[tuple[list[Finding], Prediction]]:
+        """``_analyze`` on packs of consecutive texts (see :mod:`redactor.packing`); each
+        finding is mapped back to the texts it overlaps, cut at their ends.  A pack is
+        analyzed, and with ``auto`` routed, as one text."""
+        _check_texts(texts)
+        packs = pack_texts(texts, max_chars)
+        out: list[tuple[list[Finding], Prediction] | None] = [None] * len(texts)
+        for pack, (findings, prediction) in zip(packs, self._analyze_each([p.text for p in packs])):
+            for i, local in zip(pack.members, pack.split(findings)):
+                out[i] = (local, prediction)
+        return out  # type: ignore[return-value]  # every index is in exactly one pack
+
+    def _analyze_each(self, texts: Sequence[str]) -> list[tuple[list[Finding], Prediction]]:
         _check_texts(texts)
         out = []
         with self.recognizer.prefetch(texts) as predictions:

@@ -31,6 +31,7 @@ from typing import Any
 
 from redactor.cli.formats.base import Where, split_lines
 from redactor.cli.settings import Settings, build_policy
+from redactor.packing import clip
 
 
 def _vault_redactor_class() -> type:
@@ -127,25 +128,9 @@ class EngineTransform:
         headers, text nodes) are packed, one per line, into model texts of about
         ``chunk_chars``: the model's prompt is then paid once per pack instead of once per
         cell, and neighbouring values give each other context.  Findings are mapped back
-        to their text (clipped at its ends)."""
-        limit = self.settings.formats.chunk_chars
-        groups: list[list[int]] = []
-        size = 0
-        for i, text in enumerate(texts):
-            if groups and size + len(text) + 1 <= limit:
-                groups[-1].append(i)
-                size += len(text) + 1
-            else:
-                groups.append([i])
-                size = len(text)
-        packed = ["\n".join(texts[i] for i in group) for group in groups]
-        out: list[tuple[list[Any], Any, str | None]] = [([], None, None)] * len(texts)
-        for group, (findings, prediction) in zip(groups, self.redactor._analyze(packed)):
-            offset = 0
-            for i in group:
-                out[i] = (_clip(findings, texts[i], offset), prediction.policy, prediction.domain)
-                offset += len(texts[i]) + 1
-        return out
+        to their text (cut at its ends)."""
+        analyzed = self.redactor._analyze_packed(texts, self.settings.formats.chunk_chars)
+        return [(findings, prediction.policy, prediction.domain) for findings, prediction in analyzed]
 
     def _anonymize(self, text: str, where: Where, findings: list[Any], policy: Any, domain: str | None,
                    keep_newlines: bool) -> str:
@@ -157,7 +142,7 @@ class EngineTransform:
         pieces: list[str] = []
         offset = 0
         for k, part in enumerate(parts):
-            local = _clip(findings, part, offset)
+            local = clip(findings, part, offset)
             offset += len(part)
             if not local:
                 pieces.append(part)
@@ -214,20 +199,3 @@ def _reverser(vault: Any, keyring: Any) -> Any:
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in sorted(originals, key=len, reverse=True))
                          + r")(?!\w)")
     return lambda text: pattern.sub(lambda m: originals[m.group(0)], text)
-
-
-def _clip(findings: list[Any], text: str, offset: int) -> list[Any]:
-    """The findings inside ``text``, which starts at ``offset`` of the analyzed text, with
-    offsets relative to ``text``; a finding across its ends is cut there, and a cut piece
-    that is only whitespace is dropped."""
-    from dataclasses import replace
-
-    end = offset + len(text)
-    local = []
-    for finding in findings:
-        if finding.start < end and finding.end > offset:
-            start, stop = max(finding.start, offset) - offset, min(finding.end, end) - offset
-            if text[start:stop].strip():
-                local.append(finding if (start, stop) == (finding.start, finding.end) else
-                             replace(finding, start=start, end=stop))
-    return local

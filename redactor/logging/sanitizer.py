@@ -72,6 +72,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from redactor.packing import pack_texts
+
 __all__ = [
     "DEFAULT_REPLACEMENT", "LOG_MODEL_LABELS", "PLACEHOLDER", "RedactionError", "RedactionTimeout",
     "Sanitizer", "SanitizerStats", "TemplatedText", "as_sanitizer", "template_segments",
@@ -488,8 +490,9 @@ class Sanitizer:
                  placeholder: str = PLACEHOLDER, fail_open: bool = False, warmup: bool = True) -> None:
         if model_timeout is not None and model_timeout <= 0:
             raise ValueError(f"model_timeout must be > 0 or None, got {model_timeout}")
-        if model_batch_size < 1 or model_pack < 1:
-            raise ValueError(f"model_batch_size and model_pack must be >= 1, got {model_batch_size}, {model_pack}")
+        if min(model_batch_size, model_pack, model_pack_chars) < 1:
+            raise ValueError("model_batch_size, model_pack and model_pack_chars must be >= 1, got "
+                             f"{model_batch_size}, {model_pack}, {model_pack_chars}")
         if isinstance(replacement, str):
             replacement.format(entity_type="X")  # fail at configuration time, not per record
         self.replacement = replacement
@@ -614,25 +617,20 @@ class Sanitizer:
         (``model_pack_chars`` characters) joined by newlines into one model input, so
         the schema prompt -- most of a short line's tokens -- is paid once per pack;
         each finding is clipped back to the texts it overlaps."""
-        packs = _pack(texts, self.model_pack, self.model_pack_chars)
-        inputs = ["\n".join(texts[i] for i in members) for members in packs]
-        findings = self.engine.analyze_batch(inputs)
-        if len(findings) != len(inputs):
-            raise RedactionError(f"model returned {len(findings)} results for {len(inputs)} texts")
+        packs = pack_texts(texts, self.model_pack_chars, self.model_pack)
+        findings = self.engine.analyze_batch([pack.text for pack in packs])
+        if len(findings) != len(packs):
+            raise RedactionError(f"model returned {len(findings)} results for {len(packs)} texts")
         out: list[list[tuple[int, int, str, float]]] = [[] for _ in texts]
-        for members, joined, found in zip(packs, inputs, findings):
-            bounds, pos = [], 0
-            for i in members:
-                bounds.append((i, pos, pos + len(texts[i])))
-                pos += len(texts[i]) + 1
-            for f in found:
-                start, end = int(f.start), int(f.end)
-                if not 0 <= start <= end <= len(joined):
-                    raise RedactionError(f"model span [{start}, {end}) outside a text of {len(joined)} chars")
-                entity_type, score = str(f.entity_type), float(getattr(f, "score", 1.0))
-                for i, a, b in bounds:
-                    if start < b and end > a:
-                        out[i].append((max(start, a) - a, min(end, b) - a, entity_type, score))
+        for pack, found in zip(packs, findings):
+            spans = [_ModelSpan(int(f.start), int(f.end), str(f.entity_type), float(getattr(f, "score", 1.0)))
+                     for f in found]
+            for span in spans:
+                if not 0 <= span.start <= span.end <= len(pack.text):
+                    raise RedactionError(f"model span [{span.start}, {span.end}) outside a text of "
+                                         f"{len(pack.text)} chars")
+            for i, local in zip(pack.members, pack.split(spans)):
+                out[i] = [(f.start, f.end, f.entity_type, f.score) for f in local]
         return out
 
     def _model_spans(self, texts: Sequence[str], redacted: dict[int, list[tuple[int, int]]]
@@ -690,19 +688,15 @@ class Sanitizer:
         return str(self.replacement(entity_type, value))
 
 
-def _pack(texts: Sequence[str], max_lines: int, max_chars: int) -> list[list[int]]:
-    """Indices of ``texts`` grouped in order: at most ``max_lines`` per group and
-    ``max_chars`` characters (a longer text goes alone)."""
-    packs: list[list[int]] = []
-    size = 0
-    for i, text in enumerate(texts):
-        if packs and len(packs[-1]) < max_lines and size + 1 + len(text) <= max_chars:
-            packs[-1].append(i)
-            size += 1 + len(text)
-        else:
-            packs.append([i])
-            size = len(text)
-    return packs
+@dataclass(frozen=True)
+class _ModelSpan:
+    """A finding of the ``redactor=`` engine, read through its public protocol (any
+    object with ``start``, ``end``, ``entity_type`` and maybe ``score``)."""
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
 
 
 def _build_engine(policy: Any, model: Any, model_labels: Sequence[str] | None) -> Any:

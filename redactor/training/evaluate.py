@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from redactor.packing import pack_texts
 from redactor.training.labels import BY_KEY
 from redactor.training.records import Record, SpanLabel, load_records
 
@@ -241,14 +242,20 @@ class GLiNER2Predictor:
     the catalogue are shown as they are.  Predicted names are mapped back to keys.
     ``thresholds`` (key -> probability) override ``threshold`` per label; with
     ``route=True`` the same forward pass also classifies each document's domain.
+    ``pack_chars`` measures packing (``Redactor(pack_chars=...)``): consecutive
+    documents are joined into model inputs of up to that many characters and the
+    spans mapped back, so the scores show what the shared context costs.
     """
 
     name = "ours"
 
     def __init__(self, model: Any, threshold: float = 0.5, batch_size: int = 8, describe: bool = True,
                  decoding: str = "flat", thresholds: Mapping[str, float] | None = None,
-                 route: bool = False) -> None:
+                 route: bool = False, pack_chars: int = 0) -> None:
+        if pack_chars and route:
+            raise ValueError("pack_chars and route exclude each other: a pack has one domain")
         self.model = model
+        self.pack_chars = pack_chars
         self.threshold = threshold
         self.batch_size = batch_size
         self.describe = describe
@@ -280,6 +287,17 @@ class GLiNER2Predictor:
 
         if not labels or not texts:
             return [[] for _ in texts]
+        if self.pack_chars:
+            packs = pack_texts(texts, self.pack_chars)
+            found = self._predict([p.text for p in packs], labels)
+            per_text: list[list[SpanLabel]] = [[] for _ in texts]
+            for pack, spans in zip(packs, found):
+                for i, local in zip(pack.members, pack.split(spans)):
+                    per_text[i] = local
+            return per_text
+        return self._predict(texts, labels)
+
+    def _predict(self, texts: Sequence[str], labels: Sequence[str]) -> list[list[SpanLabel]]:
         entities = self.prompt(labels)
         to_key = dict(zip(entities, labels))
         schema = Schema().entities(entities)
