@@ -104,8 +104,11 @@ def test_names_on_every_window_boundary_are_found_once(name_model: GLiNER2) -> N
             (s["start"], s["end"]) for s in alone}
 
     missed = [span for span in expected if span not in got]
-    # the 20-second fixture model is no PII model; most names must still be found
-    assert len(missed) <= 0.25 * len(expected), f"{len(missed)} of {len(expected)} names missed"
+    # a floor that keeps the checks below from passing on a model that finds nothing: the
+    # 20-second heads-only fixture misses ~26% of these edge names (deterministic, measured
+    # on the 2-core CPU; more fixture steps barely help: 240 steps still miss 23%), and
+    # whether windowing lost any of them is what the next assertions decide
+    assert len(missed) <= len(expected) / 3, f"{len(missed)} of {len(expected)} names missed"
     # windowing lost nothing and invented nothing: every miss, and every other span
     # touching a name, is what the model itself says about the owning window
     assert not any(seen_alone(span) for span in missed)

@@ -281,10 +281,6 @@ class GLiNER2Predictor:
         return out
 
     def predict(self, texts: Sequence[str], labels: Sequence[str]) -> list[list[SpanLabel]]:
-        from redactor import Schema
-        from redactor.training.collate import DOMAIN_TASK
-        from redactor.training.labels import DOMAINS
-
         if not labels or not texts:
             return [[] for _ in texts]
         if self.pack_chars:
@@ -298,6 +294,10 @@ class GLiNER2Predictor:
         return self._predict(texts, labels)
 
     def _predict(self, texts: Sequence[str], labels: Sequence[str]) -> list[list[SpanLabel]]:
+        from redactor import Schema
+        from redactor.training.collate import DOMAIN_TASK
+        from redactor.training.labels import DOMAINS
+
         entities = self.prompt(labels)
         to_key = dict(zip(entities, labels))
         schema = Schema().entities(entities)
