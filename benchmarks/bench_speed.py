@@ -131,7 +131,10 @@ def _reference_runner(batch_size: int) -> Runner:
         ours.save_pretrained(tmp)
         reference = load_reference(tmp)
     groups = ours.label_groups(GLiNER2Recognizer("gdpr", ours).schema())
-    prompts = [{"entities": {e.name: e.description for e in g.entity_types}} for g in groups]
+    # the builder, as tests/test_parity.py uses it: a raw {"entities": {name: description}} dict
+    # given to batch_extract drops the descriptions (measured: 143 instead of 336 positions)
+    prompts = [reference.create_schema().entities({e.name: e.description for e in g.entity_types})
+               for g in groups]
 
     def run(texts: Sequence[str]) -> object:
         out = []
