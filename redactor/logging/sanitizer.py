@@ -65,13 +65,13 @@ import hashlib
 import queue
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from redactor.lru import LRUCache
 from redactor.packing import pack_texts
 
 __all__ = [
@@ -132,36 +132,6 @@ class SanitizerStats:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
-
-
-class _LRU:
-    """A small thread-safe LRU mapping."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[bytes, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: bytes) -> Any:
-        if self.size <= 0:
-            return None
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: bytes, value: Any) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 def _digest(text: str) -> bytes:
@@ -500,8 +470,8 @@ class Sanitizer:
         self.placeholder, self.fail_open = placeholder, bool(fail_open)
         self.model_batch_size, self.model_pack, self.model_pack_chars = model_batch_size, model_pack, model_pack_chars
         self.stats = SanitizerStats()
-        self._exact = _LRU(cache_size)
-        self._shapes = _LRU(cache_size)
+        self._exact = LRUCache(cache_size)
+        self._shapes = LRUCache(cache_size)
 
         from presidio_analyzer import RecognizerResult  # Presidio (and so spaCy/torch): a few s, once
 

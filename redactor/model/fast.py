@@ -22,14 +22,13 @@ pass over every label) are in the plain path too.
 from __future__ import annotations
 
 import copy
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Hashable
 
 import torch
 from torch import nn
 
+from redactor.lru import LRUCache
 from redactor.model.decoding import RawResult
 from redactor.model.network import GLiNER2Network
 
@@ -48,35 +47,14 @@ def quantize_encoder(network: GLiNER2Network) -> GLiNER2Network:
     return fast.eval()
 
 
-class ResultCache:
-    """A bounded, thread-safe LRU of decoded results for exact duplicate inputs.
-
-    Values are shared between hits, so callers treat a :class:`RawResult` as
-    read-only (the extractor and the recognizer only read them).
+class ResultCache(LRUCache[Hashable, RawResult]):
+    """A bounded, thread-safe LRU of decoded results for exact duplicate inputs
+    (:class:`~redactor.lru.LRUCache`; at least one entry: ``cache_size=0`` means no cache
+    object at all).  Callers treat a shared :class:`RawResult` as read-only (the
+    extractor and the recognizer only read them).
     """
 
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError(f"cache size must be >= 1, got {size}")
-        self.size = size
-        self._items: OrderedDict[Hashable, RawResult] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> RawResult | None:
-        """The cached result, marked as recently used, or None."""
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: RawResult) -> None:
-        """Store a result, evicting the least recently used one when full."""
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
+        super().__init__(size)
