@@ -87,6 +87,10 @@ class Redactor:
         self.recognizer = GLiNER2Recognizer(policy, model, route_confidence=route_confidence,
                                             batch_size=batch_size, fast=fast, describe=describe,
                                             supported_language=language)
+        if pack_chars < 0 or (pack_chars and self.recognizer.auto):
+            raise ValueError(f"pack_chars={pack_chars}: packing needs pack_chars >= 0 and a fixed policy "
+                             "(with 'auto' a pack would be routed as one document)")
+        self.pack_chars = pack_chars
         registry = RecognizerRegistry(supported_languages=[language])
         registry.add_recognizer(self.recognizer)
         if patterns:
@@ -97,10 +101,6 @@ class Redactor:
         }).create_engine()
         self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=[language])
         self.anonymizer = build_anonymizer()
-        if pack_chars < 0 or (pack_chars and self.recognizer.auto):
-            raise ValueError(f"pack_chars={pack_chars}: packing needs pack_chars >= 0 and a fixed policy "
-                             "(with 'auto' a pack would be routed as one document)")
-        self.pack_chars = pack_chars
         needs_key = self.recognizer.candidates.needs_key()
         self.vault = vault
         self.keyring = keyring if keyring is not None or not needs_key else KeyRing.load()

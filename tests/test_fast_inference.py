@@ -14,8 +14,8 @@ import torch
 
 from redactor import GLiNER2, Redactor, Schema
 from redactor.engine import Finding
+from redactor.lru import LRUCache
 from redactor.model.decoding import OutputOptions, RawResult
-from redactor.model.fast import ResultCache
 from redactor.operators import KeyRing
 from redactor.recognizers.gliner2 import FAST_ENV, GLiNER2Recognizer, shared_model
 
@@ -102,15 +102,18 @@ def test_duplicates_are_decoded_once_and_equal_the_plain_result(fast: GLiNER2, p
 
 
 def test_result_cache_evicts_the_least_recently_used() -> None:
-    cache = ResultCache(2)
+    cache: LRUCache[str, RawResult] = LRUCache(2)
     a, b, c = RawResult(), RawResult(), RawResult()
     cache.put("a", a)
     cache.put("b", b)
     assert cache.get("a") is a  # "b" is now the least recently used
     cache.put("c", c)
     assert (cache.get("a"), cache.get("b"), cache.get("c"), len(cache)) == (a, None, c, 2)
+    off: LRUCache[str, RawResult] = LRUCache(0)  # size 0 (the log hooks' cache_size=0) stores nothing
+    off.put("a", a)
+    assert off.get("a") is None and len(off) == 0
     with pytest.raises(ValueError):
-        ResultCache(0)
+        LRUCache(-1)
 
 
 def test_fast_switch_env_and_shared_weights(plain: GLiNER2, monkeypatch: pytest.MonkeyPatch) -> None:

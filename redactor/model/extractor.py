@@ -22,7 +22,8 @@ import torch
 from redactor.model.checkpoint import CheckpointError, new_network, read_checkpoint, resolve_directory, write_checkpoint
 from redactor.model.config import DecodingMode, GLiNER2Config
 from redactor.model.decoding import OutputOptions, RawResult, decode_raw, format_result, resolve_entities
-from redactor.model.fast import ResultCache, quantize_encoder
+from redactor.lru import LRUCache
+from redactor.model.fast import quantize_encoder
 from redactor.model.network import GLiNER2Network
 from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
 from redactor.model.schema import EntitySpec, Field, Schema, SchemaError, parse_field_spec
@@ -41,7 +42,7 @@ class GLiNER2:
         self.network.label_pooling = config.label_pooling
         self.config = config
         self.prompts = PromptEncoder(tokenizer)
-        self.cache: ResultCache | None = None  # set by optimized()
+        self.cache: LRUCache[tuple[Any, str], RawResult] | None = None  # set by optimized()
 
     # -- loading and saving --------------------------------------------------------
     @classmethod
@@ -97,7 +98,7 @@ class GLiNER2:
         """
         clone = self.with_options()
         clone.network = quantize_encoder(self.network) if quantize else self.network
-        clone.cache = ResultCache(cache_size) if cache_size else None
+        clone.cache = LRUCache(cache_size) if cache_size else None
         return clone
 
     def to(self, device: str | torch.device) -> GLiNER2:
@@ -296,7 +297,7 @@ class GLiNER2:
         clone.network, clone.prompts = self.network, self.prompts
         clone.config = replace(self.config, **options)
         # other settings give other results: a cached view gets a cache of its own
-        clone.cache = None if self.cache is None else ResultCache(self.cache.size)
+        clone.cache = None if self.cache is None else LRUCache(self.cache.size)
         return clone
 
 

@@ -6,9 +6,10 @@ of the cost of a short text (a GDPR prompt is ~650 subwords in three label-group
 passes; the text ~20), so no exact change to the code can make a text much cheaper.
 What is here:
 
-* an exact-duplicate cache (:class:`ResultCache`), on by default: a repeated text
-  (log lines, CSV cells, form letters) is run once; results are keyed by the
-  schema, the decoding options and the text, so nothing else is served from it;
+* an exact-duplicate cache (a :class:`~redactor.lru.LRUCache` on the extractor), on by
+  default: a repeated text (log lines, CSV cells, form letters) is run once; results
+  are keyed by the schema, the decoding options and the text, so nothing else is
+  served from it, and they are shared, so callers only read them;
 * int8 dynamic quantization of the encoder's Linear layers (:func:`quantize_encoder`),
   opt-in only: on the shipped model it made the encoder 1.3-1.6x faster but moved
   span probabilities by up to 0.7-0.8 and changed ~15% of the findings above the
@@ -23,13 +24,10 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Hashable
 
 import torch
 from torch import nn
 
-from redactor.lru import LRUCache
-from redactor.model.decoding import RawResult
 from redactor.model.network import GLiNER2Network
 
 
@@ -45,16 +43,3 @@ def quantize_encoder(network: GLiNER2Network) -> GLiNER2Network:
         fast.encoder = quantize_dynamic(fast.encoder, {nn.Linear: per_channel_dynamic_qconfig},
                                         dtype=torch.qint8)
     return fast.eval()
-
-
-class ResultCache(LRUCache[Hashable, RawResult]):
-    """A bounded, thread-safe LRU of decoded results for exact duplicate inputs
-    (:class:`~redactor.lru.LRUCache`; at least one entry: ``cache_size=0`` means no cache
-    object at all).  Callers treat a shared :class:`RawResult` as read-only (the
-    extractor and the recognizer only read them).
-    """
-
-    def __init__(self, size: int) -> None:
-        if size < 1:
-            raise ValueError(f"cache size must be >= 1, got {size}")
-        super().__init__(size)
