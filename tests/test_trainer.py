@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 import yaml
 
@@ -113,7 +114,7 @@ def test_micro_batching_keeps_the_objective(tmp_path: Path) -> None:
 
 def test_cli_trains_and_writes_a_loadable_model(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "train.jsonl", records(20))
-    config = {"train": {"steps": 4, "batch_size": 2, "save_every": 2},
+    config = {"train": {"steps": 4, "batch_size": 2, "save_every": 2, "word_splitter": "pii"},
               "data": {"files": [{"path": "train.jsonl", "label_map": {"person": "person",
                                                                        "email": "email"}}]}}
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
@@ -124,3 +125,8 @@ def test_cli_trains_and_writes_a_loadable_model(tmp_path: Path) -> None:
     assert "trained 4 steps on 20 records" in done.stdout
     model = GLiNER2.from_pretrained(tmp_path / "run" / "model")
     assert model.config.max_width == 12 and model.config.entity_count_gate is False
+    assert model.config.word_splitter == "pii"  # the splitter it was trained on travels with it
+    encoded = model.prompts.encode_text("from fe80::1 today", model.prompts.encode_schema(Schema().entities(["ip"])))
+    assert [w.token for w in encoded.words] == ["from", "fe80::1", "today", "."]
+    with pytest.raises(ValueError, match="word_splitter is fixed by training"):
+        model.with_options(word_splitter="reference")

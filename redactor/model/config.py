@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from redactor.model.words import SPLITTERS, Splitter
+
 DecodingMode = Literal["nested", "flat"]
 LabelPooling = Literal["marker", "mean"]
 
@@ -50,6 +52,9 @@ class GLiNER2Config:
             different labels are nearly identical (cosine ~0.97) and label types
             were not learned; the pooled name states separate them at once.  Our
             models use ``"mean"``; reference checkpoints keep ``"marker"``.
+        word_splitter: the word segmentation the model was trained on (see
+            ``redactor.model.words``): ``"reference"`` for reference checkpoints,
+            ``"pii"`` (IPv6 and MAC addresses kept whole) for ours from v0.3 on.
     """
 
     max_width: int = 8
@@ -62,6 +67,7 @@ class GLiNER2Config:
     model_name: str = ""
     entity_count_gate: bool = True
     label_pooling: LabelPooling = "marker"
+    word_splitter: Splitter = "reference"
 
     def __post_init__(self) -> None:
         if self.max_width < 1:
@@ -74,6 +80,8 @@ class GLiNER2Config:
             raise ValueError(f"window_overlap must be >= 0, got {self.window_overlap}")
         if self.label_pooling not in ("marker", "mean"):
             raise ValueError(f"label_pooling must be 'marker' or 'mean', got {self.label_pooling!r}")
+        if self.word_splitter not in SPLITTERS:
+            raise ValueError(f"word_splitter must be one of {SPLITTERS}, got {self.word_splitter!r}")
 
     @classmethod
     def from_checkpoint_dict(cls, data: dict[str, Any], source: str) -> GLiNER2Config:
@@ -113,6 +121,7 @@ class GLiNER2Config:
             window_overlap=int(runtime.get("window_overlap", 64)),
             entity_count_gate=bool(runtime.get("entity_count_gate", True)),
             label_pooling=runtime.get("label_pooling", "marker"),
+            word_splitter=runtime.get("word_splitter", "reference"),
             counting_layer=counting,
             token_pooling=pooling,
             architecture=architecture,
@@ -123,7 +132,7 @@ class GLiNER2Config:
         """Write the reference 2.1.0 keys (so ``gliner2`` loads our directories) plus ours."""
         runtime = {k: v for k, v in asdict(self).items()
                    if k in ("max_width", "decoding", "max_positions", "window_overlap",
-                            "entity_count_gate", "label_pooling")}
+                            "entity_count_gate", "label_pooling", "word_splitter")}
         return {
             "architecture": self.architecture,
             "architecture_version": 1,

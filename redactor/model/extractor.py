@@ -28,7 +28,7 @@ from redactor.model.network import GLiNER2Network
 from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
 from redactor.model.schema import EntitySpec, Field, Schema, SchemaError, parse_field_spec
 from redactor.model.windows import Window, merge_windows, plan_windows
-from redactor.model.words import split_words
+from redactor.model.words import Splitter
 
 Texts = str | Sequence[str]
 Result = dict[str, Any]
@@ -41,7 +41,7 @@ class GLiNER2:
         self.network = network.eval()
         self.network.label_pooling = config.label_pooling
         self.config = config
-        self.prompts = PromptEncoder(tokenizer)
+        self.prompts = PromptEncoder(tokenizer, splitter=config.word_splitter)
         self.cache: LRUCache[tuple[Any, str], RawResult] | None = None  # set by optimized()
 
     # -- loading and saving --------------------------------------------------------
@@ -81,6 +81,13 @@ class GLiNER2:
         config.max_positions = min(config.max_positions,
                                    int(network.encoder.config.max_position_embeddings))
         return cls(network, tokenizer, config)
+
+    def set_word_splitter(self, splitter: Splitter) -> None:
+        """Train this model on another word splitter (``redactor.model.words``).  Only for
+        a model about to be trained: a trained model's spans follow the splitter it was
+        trained on, and its checkpoint records it."""
+        self.config = replace(self.config, word_splitter=splitter)  # validates the name
+        self.prompts.splitter = splitter
 
     def save_pretrained(self, directory: str | os.PathLike[str],
                         dtype: torch.dtype = torch.float32) -> None:
@@ -237,7 +244,7 @@ class GLiNER2:
                 for w in self._plan(text, encoded_schema)]
 
     def _plan(self, text: str, encoded_schema: EncodedSchema) -> list[Window]:
-        words = split_words(text)
+        words = self.prompts.split(text)
         costs = [len(self.prompts.piece_ids(w.token)) for w in words]
         budget = (self.config.max_positions - len(encoded_schema.ids)
                   - encoded_schema.prefix_subwords - 1)
@@ -249,7 +256,7 @@ class GLiNER2:
         it fits).  Exposed so callers can see where boundaries fall."""
         encoded_schema = self.prompts.encode_schema(schema)
         if len(self.prompts.encode_text(text, encoded_schema).input_ids) <= self.config.max_positions:
-            return [Window(0, len(split_words(text)), 0, len(text), 0, None)]
+            return [Window(0, len(self.prompts.split(text)), 0, len(text), 0, None)]
         return self._plan(text, encoded_schema)
 
     # -- convenience calls -------------------------------------------------------------
@@ -294,6 +301,8 @@ class GLiNER2:
     def with_options(self, **options: Any) -> GLiNER2:
         """A view of this model with other runtime settings (weights shared)."""
         clone = object.__new__(GLiNER2)
+        if options.get("word_splitter", self.config.word_splitter) != self.config.word_splitter:
+            raise ValueError("word_splitter is fixed by training: set_word_splitter() is for new models")
         clone.network, clone.prompts = self.network, self.prompts
         clone.config = replace(self.config, **options)
         # other settings give other results: a cached view gets a cache of its own

@@ -21,7 +21,7 @@ from typing import Literal
 from transformers import PreTrainedTokenizerBase
 
 from redactor.model.schema import Schema
-from redactor.model.words import Word, normalize_text, split_words
+from redactor.model.words import Splitter, Word, normalize_text, split_words
 
 SEP_STRUCT, SEP_TEXT = "[SEP_STRUCT]", "[SEP_TEXT]"
 P_TOKEN, C_TOKEN, E_TOKEN, R_TOKEN, L_TOKEN = "[P]", "[C]", "[E]", "[R]", "[L]"
@@ -145,10 +145,13 @@ def choice_prefix(schema: Schema) -> tuple[str, ...]:
 
 
 class PromptEncoder:
-    """Turns schemas and texts into encoder inputs with a given tokenizer."""
+    """Turns schemas and texts into encoder inputs with a given tokenizer and word
+    splitter (the model's: ``GLiNER2.set_word_splitter`` keeps the two in step)."""
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, cache_size: int = 65536) -> None:
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, cache_size: int = 65536,
+                 splitter: Splitter = "reference") -> None:
         self.tokenizer = tokenizer
+        self.splitter: Splitter = splitter
         self.special_ids = {tok: tokenizer.convert_tokens_to_ids(tok) for tok in SPECIAL_TOKENS}
         self._piece_ids = functools.lru_cache(maxsize=cache_size)(self._uncached_piece_ids)
         self._schemas = functools.lru_cache(maxsize=256)(self._encode_schema)
@@ -160,6 +163,10 @@ class PromptEncoder:
     def piece_ids(self, element: str) -> tuple[int, ...]:
         """Subword ids of one element (word, label or prompt string), cached."""
         return self._piece_ids(element)
+
+    def split(self, text: str) -> list[Word]:
+        """``text``'s words under this encoder's splitter."""
+        return split_words(text, self.splitter)
 
     def encode_schema(self, schema: Schema) -> EncodedSchema:
         """Build (or fetch from cache) the schema half of the input."""
@@ -196,7 +203,7 @@ class PromptEncoder:
     def encode_text(self, text: str, encoded_schema: EncodedSchema) -> EncodedText:
         """Append ``text``'s words to the schema prompt; record word positions."""
         normalized = normalize_text(text)
-        words = tuple(split_words(normalized))
+        words = tuple(self.split(normalized))
         ids = list(encoded_schema.ids)
         positions: list[int] = []
         for pieces in (*encoded_schema.prefix_ids, *(self.piece_ids(w.token) for w in words)):

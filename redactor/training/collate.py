@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from redactor.model.prompt import EncodedText, PromptEncoder
 from redactor.model.schema import Schema
 from redactor.model.windows import plan_windows
-from redactor.model.words import split_words
 from redactor.training.labels import BY_KEY, DOMAINS, TRAINED
 from redactor.training.records import Record, SpanLabel
 
@@ -107,7 +106,7 @@ def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, ma
 def chunk_record(record: Record, prompts: PromptEncoder, max_subwords: int) -> list[Record]:
     """Split a long document into consecutive pieces of at most ``max_subwords`` text
     subwords, so prompt + text fit the encoder; spans cut by a boundary are dropped."""
-    words = split_words(record.text)
+    words = prompts.split(record.text)
     costs = [len(prompts.piece_ids(w.token)) for w in words]
     if sum(costs) <= max_subwords:
         return [record]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from redactor.model.words import split_words
+from redactor.model.words import Splitter, split_words
 from redactor.training.labels import BY_KEY
 
 
@@ -63,9 +63,9 @@ class Record:
         return json.dumps({k: v for k, v in payload.items() if v is not None}, ensure_ascii=False)
 
 
-def unaligned_spans(record: Record) -> list[SpanLabel]:
+def unaligned_spans(record: Record, splitter: Splitter = "reference") -> list[SpanLabel]:
     """Spans whose boundaries do not fall on the word splitter's word boundaries."""
-    words = split_words(record.text)
+    words = split_words(record.text, splitter)
     starts = {w.start for w in words}
     ends = {w.end for w in words}
     return [s for s in record.spans if s.start not in starts or s.end not in ends]

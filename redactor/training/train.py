@@ -18,7 +18,7 @@ import yaml
 from redactor.model.extractor import GLiNER2
 from redactor.training.collate import chunk_record
 from redactor.training.records import Record, load_records
-from redactor.training.trainer import Trainer, TrainConfig
+from redactor.training.trainer import Trainer, TrainConfig, prepare_model
 
 
 def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig.from_dict(config.get("train", {}))
     torch.manual_seed(cfg.seed)
     model = GLiNER2.from_pretrained(config["init"]) if config.get("init") else GLiNER2.from_encoder()
+    prepare_model(model, cfg)  # chunking below splits words the way training will
     records = build_records(config, args.config.parent, model)
     trainer = Trainer(model, records, cfg, args.out / "state")
     losses = trainer.run(resume=args.resume, progress=not args.quiet)

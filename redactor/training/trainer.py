@@ -38,6 +38,7 @@ import torch.nn.functional as F
 
 from redactor.model.extractor import GLiNER2
 from redactor.model.network import TaskScores
+from redactor.model.words import Splitter
 from redactor.training.collate import Augmentation, Example, build_example
 from redactor.training.records import Record
 
@@ -57,6 +58,7 @@ class TrainConfig:
     clip_norm: float = 1.0
     seed: int = 0
     max_width: int = 12
+    word_splitter: Splitter | None = None  # "pii": IPv6 / MAC addresses are one word; None keeps the model's
     positive_weight: float = 1.0  # >1 trades precision for recall: a missed identifier is a leak
     count_weight: float = 0.1
     domain_weight: float = 0.5
@@ -114,6 +116,14 @@ def micro_batches(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
     return groups
 
 
+def prepare_model(model: GLiNER2, cfg: TrainConfig) -> None:
+    """Apply the config's model settings (span width, word splitter).  Call it before
+    chunking records with the model's splitter; the Trainer calls it again."""
+    model.config.max_width = cfg.max_width
+    if cfg.word_splitter is not None:
+        model.set_word_splitter(cfg.word_splitter)
+
+
 class Trainer:
     """Trains a :class:`GLiNER2` on records; ``run`` resumes from ``out_dir`` if asked."""
 
@@ -122,7 +132,7 @@ class Trainer:
         if not records:
             raise ValueError("no training records")
         self.model, self.records, self.cfg, self.out_dir = model, list(records), cfg, Path(out_dir)
-        model.config.max_width = cfg.max_width
+        prepare_model(model, cfg)
         net = model.network
         for module in net.encoder.modules():
             if type(module).__name__.endswith("SelfAttention") and isinstance(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from redactor.training.labels import BY_KEY
+from redactor.model.words import SPLITTERS
 from redactor.training.records import Record, SpanLabel, unaligned_spans
 
 T = TypeVar("T")
@@ -141,6 +142,6 @@ def check_record(record: Record) -> None:
         if span.start < previous_end:
             raise InvalidSpan(f"overlapping span {span}")
         previous_end = span.end
-    bad = unaligned_spans(record)
+    bad = [s for splitter in SPLITTERS for s in unaligned_spans(record, splitter)]
     if bad:
         raise InvalidSpan(f"spans off word boundaries: {[(s, record.text[s.start:s.end]) for s in bad]}")
