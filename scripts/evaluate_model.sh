@@ -3,7 +3,7 @@
 #   scripts/evaluate_model.sh MODEL_DIR OUT_DIR
 # 1. synthetic dev split (held-out template families) -> per-label thresholds (recall first)
 # 2. synthetic test split: every label incl. the held-out zero-shot ones, domain routing,
-#    side by side with Presidio's stock analyzer
+#    side by side with Presidio's stock analyzer; then the held-out labels asked alone (zero-shot)
 # 3. the human-annotated dev sets in ../shared/data: person recall, side by side with Presidio
 set -euo pipefail
 MODEL=${1:?model directory}
@@ -18,6 +18,8 @@ python -m redactor.training.calibrate "$OUT/syn_dev.jsonl" --model "$MODEL" --ou
     | tee "$OUT/calibration.txt"
 python -m redactor.training.evaluate "$OUT/syn_test.jsonl" --model "$MODEL" --presidio --route \
     --thresholds "$OUT/thresholds.json" --json "$OUT/eval_synthetic.json" | tee "$OUT/eval_synthetic.txt"
+python -m redactor.training.evaluate "$OUT/syn_test.jsonl" --model "$MODEL" --presidio --zero-shot \
+    --thresholds "$OUT/thresholds.json" --json "$OUT/eval_zero_shot.json" | tee "$OUT/eval_zero_shot.txt"
 for set in wnut17:wnut17_dev germeval14:germeval14_dev meddocan:meddocan_dev echr:echr_fr_dev echr:echr_es_dev; do
     map=${set%%:*}; file=${set##*:}
     python -m redactor.training.evaluate "$DATA/$file.jsonl" --model "$MODEL" --presidio --labels person \

@@ -205,3 +205,24 @@ def test_calibration_picks_the_cut_that_keeps_recall_and_drops_noise() -> None:
     records[1].spans.append(S(6, 8, "ssn"))
     missed = pick_thresholds(records, [[], []], ["ssn"], beta=2.0)
     assert missed["ssn"]["threshold"] == 0.5  # never found: no cut helps, the default stays
+
+
+def test_cli_zero_shot_asks_only_the_held_out_labels(tmp_path: Path) -> None:
+    pytest.importorskip("presidio_analyzer")
+    text = "Host 00:1A:2B:3C:4D:5E belongs to ann@example.com."
+    data = tmp_path / "zs.jsonl"
+    data.write_text(json.dumps({"text": text, "spans": [
+        {"start": 5, "end": 22, "label": "mac_address"}, {"start": 34, "end": 49, "label": "email"}]}) + "\n")
+    out = tmp_path / "report.json"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "redactor.training.evaluate", str(data), "--presidio",
+                           "--zero-shot", "--json", str(out)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    scored = set(json.loads(out.read_text())["reports"][0]["per_label"])
+    assert "mac_address" in scored and "email" not in scored  # trained labels are left out
+    assert "labels: mac_address, crypto_wallet, nationality" in proc.stdout
+    refused = subprocess.run([sys.executable, "-m", "redactor.training.evaluate", str(data), "--presidio",
+                              "--zero-shot", "--labels", "email"],
+                             cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 2 and "--zero-shot picks the labels itself" in refused.stderr

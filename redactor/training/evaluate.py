@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from redactor.packing import pack_texts
-from redactor.training.labels import BY_KEY
+from redactor.training.labels import BY_KEY, HELD_OUT
 from redactor.training.records import Record, SpanLabel, load_records
 
 Mode = Literal["exact", "overlap"]
@@ -392,6 +392,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="GLiNER2 checkpoint directory (ours)")
     parser.add_argument("--presidio", action="store_true", help="also run Presidio's stock analyzer")
     parser.add_argument("--labels", help="comma-separated label keys to evaluate (default: gold labels)")
+    parser.add_argument("--zero-shot", action="store_true",
+                        help="ask only for the labels held out of training (no trained label competes "
+                             "for their spans: the usual zero-shot protocol)")
     parser.add_argument("--label-map", type=Path, help="JSON object: foreign label -> canonical key or null")
     parser.add_argument("--threshold", type=float, default=0.5, help="our model's span threshold")
     parser.add_argument("--batch-size", type=int, default=8)
@@ -409,7 +412,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("nothing to evaluate: give --model and/or --presidio")
 
     label_map = json.loads(args.label_map.read_text()) if args.label_map else None
-    wanted = [k.strip() for k in args.labels.split(",") if k.strip()] if args.labels else None
+    if args.zero_shot and args.labels:
+        parser.error("--zero-shot picks the labels itself: drop --labels")
+    wanted = ([label.key for label in HELD_OUT] if args.zero_shot
+              else [k.strip() for k in args.labels.split(",") if k.strip()] if args.labels else None)
     records, dropped = load_records(args.data, label_map, wanted)
     records = records[: args.limit] if args.limit else records
     if dropped:
