@@ -28,8 +28,17 @@ MAX_ATTEMPTS = 25
 
 @cache
 def _faker(locale: str) -> Faker:
-    """One Faker per locale (construction is slow); re-seeded per document."""
-    return Faker(locale)
+    """One Faker per locale (construction is slow); re-seeded per document.
+
+    Faker's it_IT address provider builds its city list from a set, so its order, and
+    every seeded draw from it, changed with ``PYTHONHASHSEED`` (each process got other
+    data from the same seed); sorted, the corpus is the same in every process.
+    """
+    fake = Faker(locale)
+    for provider in fake.get_providers():
+        if isinstance(getattr(provider, "cities", None), list):
+            provider.cities = sorted(provider.cities)
+    return fake
 
 
 def make_document(seed: int, split: Split, index: int) -> Record:

@@ -19,6 +19,13 @@ LOCALES: tuple[str, ...] = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT"
 #: English-heavy mix: the backbone is English, but names and formats come from all locales.
 LOCALE_WEIGHTS: tuple[float, ...] = (0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1)
 
+#: "Today" for every generated date.  Faker's relative dates read the system clock, so
+#: the same seed gave other dates (and other training data) on another day; anchored,
+#: a seed gives the same corpus on any day.  The anchor is the day model v0.3's data
+#: was generated, and the two date helpers below reproduce Faker's relative arithmetic
+#: from it exactly (``date_between("-6y", "+60d")``, ``date_of_birth(0, 100)``).
+ANCHOR = dt.date(2026, 11, 30)
+
 _COUNTRY_CODE = {"en_US": "1", "en_GB": "44", "de_DE": "49", "fr_FR": "33", "es_ES": "34",
                  "it_IT": "39", "nl_NL": "31"}
 _MONTHS = {
@@ -184,10 +191,13 @@ class Values:
         return day.strftime(style)
 
     def birth_date(self) -> str:
-        return self._format_date(self.fake.date_of_birth(minimum_age=0, maximum_age=100))
+        start = ANCHOR.replace(year=ANCHOR.year - 101)
+        day = self.fake.date_time_ad(start_datetime=start, end_datetime=ANCHOR).date()
+        return self._format_date(day if day != start else day + dt.timedelta(days=1))
 
     def recent_date(self) -> str:
-        return self._format_date(self.fake.date_between(start_date="-6y", end_date="+60d"))
+        return self._format_date(self.fake.date_between_dates(ANCHOR + dt.timedelta(days=-365.24 * 6),
+                                                              ANCHOR + dt.timedelta(days=60)))
 
     def age(self) -> str:
         """Ages in years; over-89s are frequent because HIPAA treats them as identifying."""
