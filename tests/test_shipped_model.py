@@ -33,7 +33,6 @@ def test_shipped_model_is_inside_the_package_and_small() -> None:
     assert (DEFAULT_MODEL_DIR / "README.md").is_file()  # the model card
     config = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())
     assert config["redactor"]["entity_count_gate"] is False and config["redactor"]["label_pooling"] == "mean"
-    assert config["redactor"]["word_splitter"] == "pii"
 
 
 def test_finds_name_email_ssn_and_birth_date_in_a_clinical_note(model: GLiNER2) -> None:
@@ -43,13 +42,6 @@ def test_finds_name_email_ssn_and_birth_date_in_a_clinical_note(model: GLiNER2) 
     assert "john.miller@example.com" in texts[BY_KEY["email"].name]
     assert "219-45-6789" in texts[BY_KEY["ssn"].name]
     assert "1957-08-21" in texts[BY_KEY["date"].name]
-
-
-def test_finds_ipv4_and_ipv6_addresses_whole_in_a_log_line(model: GLiNER2) -> None:
-    line = ("2024-03-01T12:00:01Z WARN auth: login failed for user=ann from 2001:db8::8a2e:370:7334, "
-            "retry from 10.0.12.7 blocked")
-    found = model.extract(line, schema("ip_address", "username", "date"), decoding="flat")["entities"]
-    assert {"2001:db8::8a2e:370:7334", "10.0.12.7"} <= {s["text"] for s in found[BY_KEY["ip_address"].name]}
 
 
 def test_stays_quiet_on_text_without_personal_data(model: GLiNER2) -> None:
