@@ -21,9 +21,10 @@ LOCALE_WEIGHTS: tuple[float, ...] = (0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1)
 
 #: "Today" for every generated date.  Faker's relative dates read the system clock, so
 #: the same seed gave other dates (and other training data) on another day; anchored,
-#: a seed gives the same corpus on any day.  The anchor is the day model v0.3's data
-#: was generated, and the two date helpers below reproduce Faker's relative arithmetic
-#: from it exactly (``date_between("-6y", "+60d")``, ``date_of_birth(0, 100)``).
+#: a seed gives the same corpus on any day.  The anchor is the day training run 5's data
+#: was generated (README, run history), and the two date helpers below reproduce Faker's
+#: relative arithmetic from it exactly (``date_between("-6y", "+60d")``,
+#: ``date_of_birth(0, 100)``).
 ANCHOR = dt.date(2026, 11, 30)
 
 _COUNTRY_CODE = {"en_US": "1", "en_GB": "44", "de_DE": "49", "fr_FR": "33", "es_ES": "34",
