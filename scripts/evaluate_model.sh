@@ -19,7 +19,7 @@ python -m redactor.training.calibrate "$OUT/syn_dev.jsonl" --model "$MODEL" --ou
 python -m redactor.training.evaluate "$OUT/syn_test.jsonl" --model "$MODEL" --presidio --route \
     --thresholds "$OUT/thresholds.json" --json "$OUT/eval_synthetic.json" | tee "$OUT/eval_synthetic.txt"
 python -m redactor.training.evaluate "$OUT/syn_test.jsonl" --model "$MODEL" --presidio --zero-shot \
-    --thresholds "$OUT/thresholds.json" --json "$OUT/eval_zero_shot.json" | tee "$OUT/eval_zero_shot.txt"
+    --json "$OUT/eval_zero_shot.json" | tee "$OUT/eval_zero_shot.txt"
 for set in wnut17:wnut17_dev germeval14:germeval14_dev meddocan:meddocan_dev echr:echr_fr_dev echr:echr_es_dev; do
     map=${set%%:*}; file=${set##*:}
     python -m redactor.training.evaluate "$DATA/$file.jsonl" --model "$MODEL" --presidio --labels person \

@@ -44,10 +44,9 @@ class Word(NamedTuple):
 
 
 @functools.cache
-def _word_pattern(splitter: Splitter = "reference") -> re.Pattern[str]:
-    """Compile a splitter's regex once, on first use (building it scans Unicode)."""
-    if splitter not in SPLITTERS:
-        raise ValueError(f"word splitter must be one of {SPLITTERS}, got {splitter!r}")
+def _word_char() -> str:
+    """The character class of word characters (letters, digits, combining marks, ZWJ/ZWNJ);
+    built once, because it scans all of Unicode, and shared by both splitters."""
     ranges: list[str] = []
     run_start = None
     for code in range(sys.maxunicode + 2):
@@ -58,7 +57,15 @@ def _word_pattern(splitter: Splitter = "reference") -> re.Pattern[str]:
             last = code - 1
             ranges.append(re.escape(chr(run_start)) + ("-" + re.escape(chr(last)) if last > run_start else ""))
             run_start = None
-    word_char = rf"[\w{''.join(ranges)}\u200c\u200d]"
+    return rf"[\w{''.join(ranges)}\u200c\u200d]"
+
+
+@functools.cache
+def _word_pattern(splitter: Splitter = "reference") -> re.Pattern[str]:
+    """Compile a splitter's regex once, on first use."""
+    if splitter not in SPLITTERS:
+        raise ValueError(f"word splitter must be one of {SPLITTERS}, got {splitter!r}")
+    word_char = _word_char()
     first = f"{_HEX_COLON}\n        |" if splitter == "pii" else ""
     return re.compile(
         rf"""{first}(?:https?://[^\s]+|www\.[^\s]+)
