@@ -207,6 +207,37 @@ def test_calibration_picks_the_cut_that_keeps_recall_and_drops_noise() -> None:
     assert missed["ssn"]["threshold"] == 0.5  # never found: no cut helps, the default stays
 
 
+def test_calibration_keeps_the_lowest_cut_any_source_found_the_label_with() -> None:
+    from redactor.training.calibrate import lowest_cut
+
+    synthetic = {"person": {"threshold": 0.4, "f_beta": 0.98}, "email": {"threshold": 0.3, "f_beta": 1.0}}
+    tweets = {"person": {"threshold": 0.05, "f_beta": 0.78}}
+    blind = {"person": {"threshold": 0.5, "f_beta": 0.0}, "email": {"threshold": 0.9, "f_beta": 0.5}}
+    assert lowest_cut([synthetic, tweets, blind]) == {"person": 0.05, "email": 0.3}
+    assert lowest_cut([synthetic, blind]) == {"person": 0.4, "email": 0.3}  # a source that never finds it has no say
+
+
+def test_calibration_cli_leaves_out_the_reported_real_documents(model_dir: Path, tmp_path: Path) -> None:
+    dev, real, label_map = tmp_path / "dev.jsonl", tmp_path / "real.jsonl", tmp_path / "map.json"
+    dev.write_text(json.dumps({"text": "Call Ann Lee today.", "spans": [
+        {"start": 5, "end": 12, "label": "person"}]}) + "\n")
+    real.write_text("".join(json.dumps({"text": f"doc {i} by Bo Chan", "spans": [
+        {"start": len(f"doc {i} by "), "end": len(f"doc {i} by Bo Chan"), "label": "PER"}]}) + "\n"
+        for i in range(5)))
+    label_map.write_text(json.dumps({"PER": "person"}))
+    out = tmp_path / "t.json"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    base = [sys.executable, "-m", "redactor.training.calibrate", str(dev), "--model", str(model_dir),
+            "--out", str(out), "--real", str(real), str(label_map)]
+    proc = subprocess.run(base + ["--real-skip", "3"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert f"# {real} from #3: 2 documents" in proc.stdout and set(json.loads(out.read_text())) == {"person"}
+    empty = subprocess.run(base + ["--real-skip", "5"], cwd=REPO, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert empty.returncode == 2 and "no documents left after skipping the first 5" in empty.stderr
+
+
 def test_cli_zero_shot_asks_only_the_held_out_labels(tmp_path: Path) -> None:
     pytest.importorskip("presidio_analyzer")
     text = "Host 00:1A:2B:3C:4D:5E belongs to ann@example.com."

@@ -51,6 +51,24 @@ def test_examples_carry_word_targets_and_negative_labels() -> None:
         assert name in BY_KEY[label].names and (start, end, label) in gold
 
 
+def test_confusable_labels_join_the_prompt_as_negatives() -> None:
+    from redactor.training.collate import _negatives
+    from redactor.training.labels import TRAINED, confusable
+
+    present = ["ssn", "email"]
+    lookalikes = set(confusable("ssn")) | set(confusable("email"))
+    assert {"national_id", "phone_number", "password"} <= lookalikes and "ssn" not in lookalikes
+    aug = Augmentation(negatives=(10, 10), confusable_prob=1.0)
+    for seed in range(5):
+        negatives = _negatives(present, random.Random(seed), aug)
+        assert len(negatives) == len(set(negatives)) == 10 and not set(negatives) & set(present)
+        assert lookalikes - {"ssn", "email"} <= set(negatives)  # fewer than 10: all of them, then random
+    # Off (the default), the draws are the ones older recipes made: same seed, same prompt.
+    off, old_rng = _negatives(present, random.Random(7), Augmentation()), random.Random(7)
+    absent = [lab.key for lab in TRAINED if lab.key not in present]
+    assert off == old_rng.sample(absent, min(len(absent), old_rng.randint(*Augmentation().negatives)))
+
+
 def test_long_documents_are_chunked_without_cutting_spans() -> None:
     model = fresh()
     text = " ".join(["filler"] * 600) + " Maria Garcia"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from redactor.model.prompt import EncodedText, PromptEncoder
 from redactor.model.schema import Schema
 from redactor.model.windows import plan_windows
-from redactor.training.labels import BY_KEY, DOMAINS, TRAINED
+from redactor.training.labels import BY_KEY, DOMAINS, TRAINED, confusable
 from redactor.training.records import Record, SpanLabel
 
 DOMAIN_TASK = "domain"
@@ -30,6 +30,7 @@ class Augmentation:
     primary_name_prob: float = 0.4  # use the label's primary name (else a random synonym)
     domain_task_prob: float = 0.7  # add the routing classification task
     drop_label_prob: float = 0.1  # drop a present label (its spans become unlabelled text)
+    confusable_prob: float = 0.0  # negatives come from present labels' look-alikes first
 
 
 @dataclass
@@ -48,6 +49,20 @@ def _word_index(encoded: EncodedText) -> tuple[dict[int, int], dict[int, int]]:
     return starts, ends
 
 
+def _negatives(present: list[str], rng: random.Random, aug: Augmentation) -> list[str]:
+    """Absent labels for the prompt: look-alikes of the present labels first (each kept
+    with ``confusable_prob``), then random ones, ``aug.negatives`` in all."""
+    count = rng.randint(*aug.negatives)
+    chosen: list[str] = []
+    if aug.confusable_prob > 0:  # no draws otherwise: older recipes sample exactly as before
+        lookalikes = sorted({k for p in present for k in confusable(p)} - set(present))
+        chosen = [k for k in lookalikes if rng.random() < aug.confusable_prob]
+    rng.shuffle(chosen)
+    chosen = chosen[:count]
+    rest = [lab.key for lab in TRAINED if lab.key not in present and lab.key not in chosen]
+    return chosen + rng.sample(rest, min(len(rest), count - len(chosen)))
+
+
 def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, max_width: int,
                   aug: Augmentation, train: bool = True, max_positions: int = 512) -> Example:
     """Sample a schema for ``record`` and encode it with its targets.
@@ -58,8 +73,7 @@ def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, ma
     present = sorted({s.label for s in record.spans if s.label in BY_KEY})
     if train:
         present = [k for k in present if rng.random() >= aug.drop_label_prob]
-        absent = [lab.key for lab in TRAINED if lab.key not in present]
-        keys = present + rng.sample(absent, min(len(absent), rng.randint(*aug.negatives)))
+        keys = present + _negatives(present, rng, aug)
         rng.shuffle(keys)
         describe = rng.random() < aug.description_prob
     else:

@@ -131,6 +131,31 @@ BY_KEY: dict[str, Label] = {label.key: label for label in LABELS}
 TRAINED: tuple[Label, ...] = tuple(label for label in LABELS if not label.held_out)
 HELD_OUT: tuple[Label, ...] = tuple(label for label in LABELS if label.held_out)
 
+#: Labels whose values look alike, so only the context tells them apart (a fax from a phone,
+#: an SSN from a national ID).  Policies ask for all of them at once, but random negative
+#: labels put a confusable pair in the same training prompt rarely (~1 in 5), so the model
+#: learned "an ID-shaped number" rather than which one; the collator adds these first.
+CONFUSABLE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("phone_number", "fax_number"),
+    ("ssn", "national_id", "passport_number", "other_id", "phone_number"),
+    ("medical_record_number", "health_plan_number", "account_number", "other_id", "license_number"),
+    ("vehicle_id", "device_id", "license_number", "other_id"),
+    ("credit_card_number", "account_number", "iban"),
+    ("username", "email", "password", "api_key"),
+    ("street_address", "city", "county", "zip_code"),
+    ("person", "organization", "city"),
+    ("ip_address", "device_id", "url"),
+    ("biometric_id", "genetic_data", "other_id"),
+    ("health_condition", "medication", "genetic_data"),
+    ("ethnic_origin", "religion", "political_opinion", "trade_union"),
+)
+
+
+def confusable(key: str) -> tuple[str, ...]:
+    """The trained labels that share a group with ``key`` (not ``key`` itself)."""
+    return tuple(sorted({k for group in CONFUSABLE_GROUPS if key in group for k in group} - {key}))
+
+
 #: Document domains the classification head routes on (policies map them to regimes).
 DOMAINS: tuple[str, ...] = ("health", "employment", "finance", "customer communication",
                             "logs and telemetry", "legal", "no personal data")
