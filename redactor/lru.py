@@ -26,6 +26,10 @@ class LRUCache(Generic[K, V]):
         self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __deepcopy__(self, memo: dict[int, object]) -> LRUCache[K, V]:
+        """A copy starts empty (what it held is derived data; its lock cannot be copied)."""
+        return LRUCache(self.size)
+
     def get(self, key: K) -> V | None:
         """The cached value, marked as recently used, or None."""
         with self._lock:

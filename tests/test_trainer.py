@@ -79,9 +79,11 @@ def test_long_documents_are_chunked_without_cutting_spans() -> None:
     assert [last.text[s.start:s.end] for s in last.spans] == ["Maria Garcia"]
 
 
-def test_training_reduces_loss_and_finds_the_pattern(tmp_path: Path) -> None:
+@pytest.mark.parametrize("attention", [None, "separate"])
+def test_training_reduces_loss_and_finds_the_pattern(tmp_path: Path, attention: str | None) -> None:
     model = fresh()
-    cfg = TrainConfig(steps=32, batch_size=4, save_every=100, positive_weight=3.0)
+    cfg = TrainConfig(steps=32, batch_size=4, save_every=100, positive_weight=3.0,
+                      schema_attention=attention)  # type: ignore[arg-type]
     losses = Trainer(model, records(), cfg, tmp_path).run(progress=False)
     assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5
     found = model.extract("Please contact Anna Lee at ann@x.org today.", Schema().entities(["person"]),
@@ -89,6 +91,7 @@ def test_training_reduces_loss_and_finds_the_pattern(tmp_path: Path) -> None:
     best = max(found, key=lambda span: span["confidence"])  # a few steps: ranking, not calibration
     assert (best["text"], best["start"], best["end"]) == ("Anna Lee", 15, 23)
     assert model.config.entity_count_gate is False  # trained models never gate entities
+    assert model.config.schema_attention == (attention or "joint")
 
 
 def test_resume_is_bit_exact(tmp_path: Path) -> None:
@@ -132,7 +135,8 @@ def test_micro_batching_keeps_the_objective(tmp_path: Path) -> None:
 
 def test_cli_trains_and_writes_a_loadable_model(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "train.jsonl", records(20))
-    config = {"train": {"steps": 4, "batch_size": 2, "save_every": 2, "word_splitter": "pii"},
+    config = {"train": {"steps": 4, "batch_size": 2, "save_every": 2, "word_splitter": "pii",
+                        "schema_attention": "prefix"},
               "data": {"files": [{"path": "train.jsonl", "label_map": {"person": "person",
                                                                        "email": "email"}}]}}
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config))
@@ -144,6 +148,7 @@ def test_cli_trains_and_writes_a_loadable_model(tmp_path: Path) -> None:
     model = GLiNER2.from_pretrained(tmp_path / "run" / "model")
     assert model.config.max_width == 12 and model.config.entity_count_gate is False
     assert model.config.word_splitter == "pii"  # the splitter it was trained on travels with it
+    assert model.config.schema_attention == "prefix"  # and so does the attention layout
     encoded = model.prompts.encode_text("from fe80::1 today", model.prompts.encode_schema(Schema().entities(["ip"])))
     assert [w.token for w in encoded.words] == ["from", "fe80::1", "today", "."]
     with pytest.raises(ValueError, match="word_splitter is fixed by training"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from redactor.model.segments import SCHEMA_ATTENTIONS, SchemaAttention
 from redactor.model.words import SPLITTERS, Splitter
 
 DecodingMode = Literal["nested", "flat"]
@@ -55,6 +56,10 @@ class GLiNER2Config:
         word_splitter: the word segmentation the model was trained on (see
             ``redactor.model.words``): ``"reference"`` for reference checkpoints,
             ``"pii"`` (IPv6 and MAC addresses kept whole) for ours from v0.3 on.
+        schema_attention: who attends to whom (``redactor.model.segments``):
+            ``"joint"`` (the reference: everything sees everything), ``"prefix"``
+            (schema tokens see only the schema, so it is encoded once per schema) or
+            ``"separate"`` (text does not see the schema either).  Fixed by training.
     """
 
     max_width: int = 8
@@ -68,6 +73,7 @@ class GLiNER2Config:
     entity_count_gate: bool = True
     label_pooling: LabelPooling = "marker"
     word_splitter: Splitter = "reference"
+    schema_attention: SchemaAttention = "joint"
 
     def __post_init__(self) -> None:
         if self.max_width < 1:
@@ -82,6 +88,9 @@ class GLiNER2Config:
             raise ValueError(f"label_pooling must be 'marker' or 'mean', got {self.label_pooling!r}")
         if self.word_splitter not in SPLITTERS:
             raise ValueError(f"word_splitter must be one of {SPLITTERS}, got {self.word_splitter!r}")
+        if self.schema_attention not in SCHEMA_ATTENTIONS:
+            raise ValueError(f"schema_attention must be one of {SCHEMA_ATTENTIONS}, "
+                             f"got {self.schema_attention!r}")
 
     @classmethod
     def from_checkpoint_dict(cls, data: dict[str, Any], source: str) -> GLiNER2Config:
@@ -122,6 +131,7 @@ class GLiNER2Config:
             entity_count_gate=bool(runtime.get("entity_count_gate", True)),
             label_pooling=runtime.get("label_pooling", "marker"),
             word_splitter=runtime.get("word_splitter", "reference"),
+            schema_attention=runtime.get("schema_attention", "joint"),
             counting_layer=counting,
             token_pooling=pooling,
             architecture=architecture,
@@ -132,7 +142,8 @@ class GLiNER2Config:
         """Write the reference 2.1.0 keys (so ``gliner2`` loads our directories) plus ours."""
         runtime = {k: v for k, v in asdict(self).items()
                    if k in ("max_width", "decoding", "max_positions", "window_overlap",
-                            "entity_count_gate", "label_pooling", "word_splitter")}
+                            "entity_count_gate", "label_pooling", "word_splitter",
+                            "schema_attention")}
         return {
             "architecture": self.architecture,
             "architecture_version": 1,

@@ -26,6 +26,7 @@ from redactor.lru import LRUCache
 from redactor.model.fast import quantize_encoder
 from redactor.model.network import GLiNER2Network
 from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
+from redactor.model.segments import SchemaAttention, TextMemo
 from redactor.model.schema import EntitySpec, Field, Schema, SchemaError, parse_field_spec
 from redactor.model.windows import Window, merge_windows, plan_windows
 from redactor.model.words import Splitter
@@ -40,6 +41,7 @@ class GLiNER2:
     def __init__(self, network: GLiNER2Network, tokenizer: Any, config: GLiNER2Config) -> None:
         self.network = network.eval()
         self.network.label_pooling = config.label_pooling
+        self.network.schema_attention = config.schema_attention
         self.config = config
         self.prompts = PromptEncoder(tokenizer, splitter=config.word_splitter)
         self.cache: LRUCache[tuple[Any, str], RawResult] | None = None  # set by optimized()
@@ -88,6 +90,12 @@ class GLiNER2:
         trained on, and its checkpoint records it."""
         self.config = replace(self.config, word_splitter=splitter)  # validates the name
         self.prompts.splitter = splitter
+
+    def set_schema_attention(self, mode: SchemaAttention) -> None:
+        """Train this model with another attention layout (``redactor.model.segments``).
+        Only for a model about to be trained: the weights learn the layout."""
+        self.config = replace(self.config, schema_attention=mode)  # validates the name
+        self.network.schema_attention = mode
 
     def save_pretrained(self, directory: str | os.PathLike[str],
                         dtype: torch.dtype = torch.float32) -> None:
@@ -169,11 +177,26 @@ class GLiNER2:
 
     def _extract_groups(self, texts: Sequence[str], schema: Schema, opts: OutputOptions,
                         batch_size: int) -> list[RawResult]:
-        """``extract_raw`` without the cache: one pass per label group, merged."""
+        """``extract_raw`` without the cache: one pass per label group, merged.  Under
+        ``schema_attention="separate"`` a text's states do not read the schema, so the
+        groups take turns on each batch of texts and share its encoded text states."""
         groups = self.label_groups(schema)
-        passes = [self._extract_pass(texts, group, opts, batch_size) for group in groups]
-        if len(passes) == 1:
-            return passes[0]
+        if len(groups) == 1:
+            return self._extract_pass(texts, groups[0], opts, batch_size)
+        if self.config.schema_attention != "separate":
+            return self._merge_groups([self._extract_pass(texts, g, opts, batch_size) for g in groups],
+                                      schema, opts)
+        merged: list[RawResult] = []
+        for begin in range(0, len(texts), batch_size):
+            chunk, memo = texts[begin: begin + batch_size], TextMemo()
+            merged += self._merge_groups([self._extract_pass(chunk, g, opts, batch_size, memo) for g in groups],
+                                         schema, opts)
+        return merged
+
+    @staticmethod
+    def _merge_groups(passes: list[list[RawResult]], schema: Schema, opts: OutputOptions) -> list[RawResult]:
+        """One result per text from the label groups' passes (flat decoding resolves
+        overlaps across groups as it does within one)."""
         merged = []
         order = [e.name for e in schema.entity_types]
         for per_text in zip(*passes):
@@ -209,8 +232,8 @@ class GLiNER2:
         return [*groups, current]
 
     def _extract_pass(self, texts: Sequence[str], schema: Schema, opts: OutputOptions,
-                      batch_size: int) -> list[RawResult]:
-        """One encoder pass per text window for one schema."""
+                      batch_size: int, memo: TextMemo | None = None) -> list[RawResult]:
+        """One encoder pass per text window for one schema (``memo``: see ``_extract_groups``)."""
         encoded_schema = self.prompts.encode_schema(schema)
         pieces: list[tuple[int, Window | None, EncodedText]] = []
         for index, text in enumerate(texts):
@@ -222,7 +245,7 @@ class GLiNER2:
             for begin in range(0, len(order), batch_size):
                 chunk = order[begin: begin + batch_size]
                 scores = self.network.score([pieces[i][2] for i in chunk], self.config.max_width,
-                                            entity_count_gate=self.config.entity_count_gate)
+                                            entity_count_gate=self.config.entity_count_gate, memo=memo)
                 for i, task_scores in zip(chunk, scores):
                     window = pieces[i][1]
                     raw = decode_raw(task_scores, pieces[i][2], opts)
@@ -301,8 +324,9 @@ class GLiNER2:
     def with_options(self, **options: Any) -> GLiNER2:
         """A view of this model with other runtime settings (weights shared)."""
         clone = object.__new__(GLiNER2)
-        if options.get("word_splitter", self.config.word_splitter) != self.config.word_splitter:
-            raise ValueError("word_splitter is fixed by training: set_word_splitter() is for new models")
+        for fixed in ("word_splitter", "schema_attention"):
+            if options.get(fixed, getattr(self.config, fixed)) != getattr(self.config, fixed):
+                raise ValueError(f"{fixed} is fixed by training: set_{fixed}() is for new models")
         clone.network, clone.prompts = self.network, self.prompts
         clone.config = replace(self.config, **options)
         # other settings give other results: a cached view gets a cache of its own

@@ -15,9 +15,12 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel
 
+from redactor.lru import LRUCache
+from redactor.model import segments
 from redactor.model.config import LabelPooling
 from redactor.model.layers import CountEmbedding, SpanRep, count_predictor, label_classifier
-from redactor.model.prompt import EncodedText
+from redactor.model.prompt import EncodedSchema, EncodedText
+from redactor.model.segments import SchemaAttention, SchemaStates, TextMemo
 
 
 @dataclass
@@ -46,6 +49,15 @@ class GLiNER2Network(nn.Module):
         self.count_pred = count_predictor(hidden)
         self.count_embed = CountEmbedding(hidden)
         self.label_pooling: LabelPooling = "marker"  # set from the config by GLiNER2
+        self.schema_attention: SchemaAttention = "joint"  # likewise
+        # (layout, device, schema ids) -> schema states; only filled under inference mode,
+        # emptied by train()
+        self._schema_states: LRUCache[tuple[str, str, tuple[int, ...]], SchemaStates] = LRUCache(64)
+
+    def train(self, mode: bool = True) -> GLiNER2Network:
+        """Also forget cached schema states: weights are about to change."""
+        self._schema_states = LRUCache(64)
+        return super().train(mode)
 
     @property
     def hidden_size(self) -> int:
@@ -60,8 +72,20 @@ class GLiNER2Network(nn.Module):
             return torch.stack([hidden[row, start:end].mean(0) for start, end in schema.label_spans[t]])
         return hidden[row, list(schema.markers[t][1:])]
 
-    def encode(self, texts: Sequence[EncodedText]) -> torch.Tensor:
-        """Run the encoder on right-padded input ids; returns ``[B, T, H]``."""
+    def encode(self, texts: Sequence[EncodedText], memo: TextMemo | None = None) -> torch.Tensor:
+        """Run the encoder on right-padded input ids; returns ``[B, T, H]``.  Under a
+        segmented ``schema_attention`` at inference, texts sharing one schema run
+        against its cached states (``redactor.model.segments``); under ``"separate"``
+        their own states go into ``memo``, where the next label group finds them."""
+        if self.schema_attention != "joint":
+            shared = {t.schema.ids for t in texts}
+            if len(shared) == 1 and torch.is_inference_mode_enabled():
+                states = self._states(texts[0].schema)
+                if self.schema_attention == "separate":
+                    return segments.encode_separate(self.encoder, list(texts), states,
+                                                    {} if memo is None else memo)
+                return segments.encode_cached(self.encoder, list(texts), states, self.schema_attention)
+            return segments.encode(self.encoder, list(texts), self.schema_attention)
         device = self.count_pred[0].weight.device
         width = max(len(t.input_ids) for t in texts)
         ids = torch.zeros(len(texts), width, dtype=torch.long)
@@ -72,10 +96,18 @@ class GLiNER2Network(nn.Module):
         out = self.encoder(input_ids=ids.to(device), attention_mask=mask.to(device))
         return out.last_hidden_state
 
+    def _states(self, schema: EncodedSchema) -> SchemaStates:
+        key = (self.schema_attention, str(self.count_pred[0].weight.device), schema.ids)
+        states = self._schema_states.get(key)
+        if states is None:
+            states = segments.schema_states(self.encoder, schema, self.schema_attention)
+            self._schema_states.put(key, states)
+        return states
+
     def score(self, texts: Sequence[EncodedText], max_width: int,
               counts: Sequence[Sequence[int | None]] | None = None,
               hidden: torch.Tensor | None = None,
-              entity_count_gate: bool = True) -> list[list[TaskScores]]:
+              entity_count_gate: bool = True, memo: TextMemo | None = None) -> list[list[TaskScores]]:
         """Forward pass: per text, per task, the raw head outputs.
 
         Args:
@@ -87,8 +119,9 @@ class GLiNER2Network(nn.Module):
                 frozen encoder reuses it across epochs).
             entity_count_gate: when False, the entity task always gets one instance
                 (its count head only gates; entity queries use instance 0 anyway).
+            memo: text states shared between label groups (see ``encode``).
         """
-        hidden = self.encode(texts) if hidden is None else hidden
+        hidden = self.encode(texts, memo) if hidden is None else hidden
         device = hidden.device
         batch = len(texts)
         n_words = [len(t.word_positions) for t in texts]

@@ -53,7 +53,8 @@ class EncodedSchema:
     ``[P]`` followed by one position per label; ``label_spans[t]`` the ``[start, end)``
     positions of each label's name subwords (for ``label_pooling="mean"``);
     ``prefix_ids`` are the subword ids of the choice-prefix pseudo-words that precede
-    the text words.
+    the text words; ``task_ranges[t]`` the ``[start, end)`` positions of task t's tokens
+    (attention roles, ``redactor.model.segments``).
     """
 
     schema: Schema
@@ -63,6 +64,7 @@ class EncodedSchema:
     prefix: tuple[str, ...]
     prefix_ids: tuple[tuple[int, ...], ...]
     label_spans: tuple[tuple[tuple[int, int], ...], ...] = ()
+    task_ranges: tuple[tuple[int, int], ...] = ()
 
     @property
     def prefix_subwords(self) -> int:
@@ -180,9 +182,11 @@ class PromptEncoder:
         ids: list[int] = []
         markers: list[tuple[int, ...]] = []
         label_spans: list[tuple[tuple[int, int], ...]] = []
+        ranges: list[tuple[int, int]] = []
         for t, task in enumerate(tasks):
             if t:
                 ids.append(self.special_ids[SEP_STRUCT])
+            task_start = len(ids)
             marker_slots = {1, *range(4, len(task.elements) - 2, 2)}
             positions: list[int] = []
             spans: list[tuple[int, int]] = []
@@ -195,10 +199,11 @@ class PromptEncoder:
                     spans.append((start, max(len(ids), start + 1)))
             markers.append(tuple(positions))
             label_spans.append(tuple(spans))
+            ranges.append((task_start, len(ids)))
         ids.append(self.special_ids[SEP_TEXT])
         prefix = choice_prefix(schema)
         return EncodedSchema(schema, tasks, tuple(ids), tuple(markers), prefix,
-                             tuple(self.piece_ids(w) for w in prefix), tuple(label_spans))
+                             tuple(self.piece_ids(w) for w in prefix), tuple(label_spans), tuple(ranges))
 
     def encode_text(self, text: str, encoded_schema: EncodedSchema) -> EncodedText:
         """Append ``text``'s words to the schema prompt; record word positions."""

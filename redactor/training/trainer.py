@@ -38,6 +38,7 @@ import torch.nn.functional as F
 
 from redactor.model.extractor import GLiNER2
 from redactor.model.network import TaskScores
+from redactor.model.segments import SchemaAttention
 from redactor.model.words import Splitter
 from redactor.training.collate import Augmentation, Example, build_example
 from redactor.training.records import Record
@@ -59,6 +60,7 @@ class TrainConfig:
     seed: int = 0
     max_width: int = 12
     word_splitter: Splitter | None = None  # "pii": IPv6 / MAC addresses are one word; None keeps the model's
+    schema_attention: SchemaAttention | None = None  # "prefix"/"separate": schema encoded once; None keeps
     positive_weight: float = 1.0  # >1 trades precision for recall: a missed identifier is a leak
     count_weight: float = 0.1
     domain_weight: float = 0.5
@@ -117,11 +119,13 @@ def micro_batches(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
 
 
 def prepare_model(model: GLiNER2, cfg: TrainConfig) -> None:
-    """Apply the config's model settings (span width, word splitter).  Call it before
+    """Apply the config's model settings (span width, word splitter, attention layout).  Call it before
     chunking records with the model's splitter; the Trainer calls it again."""
     model.config.max_width = cfg.max_width
     if cfg.word_splitter is not None:
         model.set_word_splitter(cfg.word_splitter)
+    if cfg.schema_attention is not None:
+        model.set_schema_attention(cfg.schema_attention)
 
 
 class Trainer:

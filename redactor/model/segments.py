@@ -1,0 +1,250 @@
+"""Schema and text as attention segments, so the schema prompt can be encoded once.
+
+In the reference layout every token attends to every other, so the schema prompt
+(~300 subwords for a described GDPR label group) is re-encoded with every text: on a
+15-word text it is ~90% of the encoder's work (README, *Fast inference*).  A model
+trained with ``schema_attention`` other than ``"joint"`` restricts attention by role:
+
+* schema tokens (the entity, structure and relation tasks) attend only to schema
+  tokens, so their states are the same for every text: computed once per schema,
+  their per-layer keys and values are cached;
+* text tokens (``[SEP_TEXT]``, the choice prefix and the words) attend to the schema
+  and the text under ``"prefix"``, to the text alone under ``"separate"`` (whose text
+  positions restart at 0, so a text's states do not depend on the schema either);
+* reader tokens (classification tasks: routing must read the text) attend to
+  everything, and only readers attend to them.
+
+``encode`` is the full pass with the role mask (training, mixed schemas);
+``encode_cached`` runs only the text and reader tokens against cached schema states
+and gives the same states.  This is our own extension; reference checkpoints are
+``"joint"`` and keep the encoder's own forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from redactor.model.prompt import EncodedSchema, EncodedText
+
+SchemaAttention = Literal["joint", "prefix", "separate"]
+SCHEMA_ATTENTIONS: tuple[str, ...] = ("joint", "prefix", "separate")
+
+SCHEMA, TEXT, READER = 0, 1, 2
+#: May a query of role row attend to a key of role column?  (schema, text, reader)
+_ALLOWED: dict[str, tuple[tuple[bool, bool, bool], ...]] = {
+    "prefix": ((True, False, False), (True, True, False), (True, True, True)),
+    "separate": ((True, False, False), (False, True, False), (True, True, True)),
+}
+
+
+def roles(schema: EncodedSchema, length: int) -> list[int]:
+    """The attention role of each of ``length`` positions of a text encoded with ``schema``."""
+    out = [SCHEMA] * (len(schema.ids) - 1) + [TEXT] * (length - len(schema.ids) + 1)
+    for task, (start, end) in zip(schema.tasks, schema.task_ranges):
+        if task.kind == "classification":
+            out[start:end] = [READER] * (end - start)
+    return out
+
+
+def positions(schema: EncodedSchema, role_list: list[int], mode: SchemaAttention) -> list[int]:
+    """Position ids: the layout's, except that ``"separate"`` restarts the text at 0."""
+    if mode != "separate":
+        return list(range(len(role_list)))
+    offset = len(schema.ids) - 1  # [SEP_TEXT] takes position 0
+    return [i - offset if role == TEXT else i for i, role in enumerate(role_list)]
+
+
+@dataclass(frozen=True)
+class SchemaStates:
+    """What one schema contributes to every text: its positions, their final states,
+    and per layer the attention keys and values ``[1, heads, S, head_dim]``."""
+
+    columns: torch.Tensor
+    hidden: torch.Tensor
+    keys: tuple[torch.Tensor, ...]
+    values: tuple[torch.Tensor, ...]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    ids: torch.Tensor  # [B, T]
+    role: torch.Tensor  # [B, T], -1 on padding
+    position: torch.Tensor  # [B, T]
+
+
+def _batch(texts: list[EncodedText], mode: SchemaAttention, device: torch.device) -> _Batch:
+    width = max(len(t.input_ids) for t in texts)
+    ids = torch.zeros(len(texts), width, dtype=torch.long)
+    role = torch.full((len(texts), width), -1, dtype=torch.long)
+    position = torch.zeros(len(texts), width, dtype=torch.long)
+    for row, text in enumerate(texts):
+        n = len(text.input_ids)
+        role_list = roles(text.schema, n)
+        ids[row, :n] = torch.tensor(text.input_ids)
+        role[row, :n] = torch.tensor(role_list)
+        position[row, :n] = torch.tensor(positions(text.schema, role_list, mode))
+    return _Batch(ids.to(device), role.to(device), position.to(device))
+
+
+def _mask(query_role: torch.Tensor, key_role: torch.Tensor, mode: SchemaAttention) -> torch.Tensor:
+    """``[B, 1, Q, K]`` boolean: role table, padding keys off, each query sees itself
+    when nothing else (keeps padded rows finite; their states are never read)."""
+    table = torch.tensor(_ALLOWED[mode], device=query_role.device)
+    q = query_role.clamp(min=0)[:, :, None]
+    k = key_role.clamp(min=0)[:, None, :]
+    allowed = table[q, k] & (key_role >= 0)[:, None, :]
+    if allowed.shape[1] == allowed.shape[2]:
+        allowed = allowed | torch.eye(allowed.shape[1], dtype=torch.bool, device=allowed.device)
+    else:  # queries are the last Q keys
+        allowed[:, :, -q.shape[1]:] |= torch.eye(q.shape[1], dtype=torch.bool, device=allowed.device)
+    return allowed[:, None]
+
+
+def _heads(x: torch.Tensor, heads: int) -> torch.Tensor:
+    batch, length, width = x.shape
+    return x.view(batch, length, heads, width // heads).transpose(1, 2)
+
+
+def _layer(layer: nn.Module, x: torch.Tensor, mask: torch.Tensor,
+           past: tuple[torch.Tensor, torch.Tensor] | None = None
+           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One BERT layer with an explicit mask and optional cached keys/values in front.
+    Returns the new states and this pass's own keys and values."""
+    attn = layer.attention.self
+    heads = attn.num_attention_heads
+    q, k, v = (_heads(proj(x), heads) for proj in (attn.query, attn.key, attn.value))
+    keys, values = k, v
+    if past is not None:
+        keys = torch.cat([past[0].expand(x.shape[0], -1, -1, -1), k], dim=2)
+        values = torch.cat([past[1].expand(x.shape[0], -1, -1, -1), v], dim=2)
+    dropout = attn.dropout.p if layer.training else 0.0
+    context = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, dropout_p=dropout)
+    context = context.transpose(1, 2).reshape(x.shape)
+    attended = layer.attention.output(context, x)
+    return layer.output(layer.intermediate(attended), attended), k, v
+
+
+def _embed(encoder: nn.Module, ids: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
+    return encoder.embeddings(input_ids=ids, position_ids=position, token_type_ids=torch.zeros_like(ids))
+
+
+def encode(encoder: nn.Module, texts: list[EncodedText], mode: SchemaAttention) -> torch.Tensor:
+    """Full pass over right-padded inputs with the role mask; ``[B, T, H]``."""
+    batch = _batch(texts, mode, encoder.embeddings.word_embeddings.weight.device)
+    mask = _mask(batch.role, batch.role, mode)
+    x = _embed(encoder, batch.ids, batch.position)
+    for layer in encoder.encoder.layer:
+        x = _layer(layer, x, mask)[0]
+    return x
+
+
+def schema_states(encoder: nn.Module, schema: EncodedSchema, mode: SchemaAttention) -> SchemaStates:
+    """Encode the schema tokens alone (they see nothing else) and keep their keys/values."""
+    device = encoder.embeddings.word_embeddings.weight.device
+    role_list = roles(schema, len(schema.ids))
+    columns = torch.tensor([i for i, r in enumerate(role_list) if r == SCHEMA], device=device)
+    ids = torch.tensor(schema.ids, device=device)[None, columns]
+    x = _embed(encoder, ids, columns[None])
+    keys, values = [], []
+    for layer in encoder.encoder.layer:
+        x, k, v = _layer(layer, x, None)
+        keys.append(k)
+        values.append(v)
+    return SchemaStates(columns, x[0], tuple(keys), tuple(values))
+
+
+def encode_cached(encoder: nn.Module, texts: list[EncodedText], states: SchemaStates,
+                  mode: SchemaAttention) -> torch.Tensor:
+    """``encode`` for texts sharing the schema of ``states``: only text and reader
+    tokens run, against the cached schema keys/values.  Same ``[B, T, H]`` states."""
+    device = states.hidden.device
+    batch = _batch(texts, mode, device)
+    rest = (batch.role[0] != SCHEMA).nonzero().squeeze(-1)  # schema columns are the same in every row
+    role = batch.role[:, rest]
+    schema_role = torch.full((len(texts), len(states.columns)), SCHEMA, dtype=torch.long, device=device)
+    mask = _mask(role, torch.cat([schema_role, role], dim=1), mode)
+    x = _embed(encoder, batch.ids[:, rest], batch.position[:, rest])
+    for layer, k, v in zip(encoder.encoder.layer, states.keys, states.values):
+        x = _layer(layer, x, mask, (k, v))[0]
+    out = x.new_empty(len(texts), batch.ids.shape[1], x.shape[-1])
+    out[:, states.columns] = states.hidden
+    out[:, rest] = x
+    return out
+
+
+@dataclass(frozen=True)
+class TextStates:
+    """A text's own states under ``"separate"``: they depend on its ids alone, so one
+    pass serves every label group; per layer its keys and values ``[heads, n, head_dim]``
+    for the reader tokens of the group that has them."""
+
+    hidden: torch.Tensor
+    keys: tuple[torch.Tensor, ...]
+    values: tuple[torch.Tensor, ...]
+
+
+def text_states(encoder: nn.Module, texts: list[tuple[int, ...]]) -> list[TextStates]:
+    """Encode texts (``[SEP_TEXT]`` onwards) alone, positions from 0."""
+    device = encoder.embeddings.word_embeddings.weight.device
+    width = max(len(t) for t in texts)
+    ids = torch.zeros(len(texts), width, dtype=torch.long)
+    role = torch.full((len(texts), width), -1, dtype=torch.long)
+    for row, text in enumerate(texts):
+        ids[row, : len(text)] = torch.tensor(text)
+        role[row, : len(text)] = TEXT
+    ids, role = ids.to(device), role.to(device)
+    x = _embed(encoder, ids, torch.arange(width, device=device).expand(len(texts), -1))
+    mask = _mask(role, role, "separate")
+    keys, values = [], []
+    for layer in encoder.encoder.layer:
+        x, k, v = _layer(layer, x, mask)
+        keys.append(k)
+        values.append(v)
+    return [TextStates(x[row, :n], tuple(k[row, :, :n] for k in keys), tuple(v[row, :, :n] for v in values))
+            for row, n in enumerate(len(t) for t in texts)]
+
+
+def _padded(parts: list[torch.Tensor], dim: int) -> torch.Tensor:
+    """Stack tensors that differ in size along ``dim`` only, zero-padded."""
+    moved = [p.movedim(dim, 0) for p in parts]
+    return nn.utils.rnn.pad_sequence(moved, batch_first=True).movedim(1, dim + 1)
+
+
+TextMemo = dict[tuple[int, ...], TextStates]
+
+
+def encode_separate(encoder: nn.Module, texts: list[EncodedText], states: SchemaStates,
+                    memo: TextMemo) -> torch.Tensor:
+    """``encode`` under ``"separate"`` for texts sharing the schema of ``states``: text
+    states come from ``memo`` (filled here), so another label group reuses them; only
+    the reader tokens run against schema and text.  Same ``[B, T, H]`` states."""
+    device = states.hidden.device
+    start = len(texts[0].schema.ids) - 1  # [SEP_TEXT]
+    own = [t.input_ids[start:] for t in texts]
+    missing = [ids for ids in dict.fromkeys(own) if ids not in memo]
+    if missing:
+        memo.update(zip(missing, text_states(encoder, missing)))
+    found = [memo[ids] for ids in own]
+    out = states.hidden.new_empty(len(texts), start + max(len(ids) for ids in own), states.hidden.shape[-1])
+    out[:, states.columns] = states.hidden
+    out[:, start:] = _padded([f.hidden for f in found], 0)
+    batch = _batch(texts, "separate", device)
+    readers = (batch.role[0] == READER).nonzero().squeeze(-1)
+    if len(readers):
+        text_role = batch.role[:, start:]
+        schema_role = torch.full((len(texts), len(states.columns)), SCHEMA, dtype=torch.long, device=device)
+        reader_role = batch.role[:, readers]
+        mask = _mask(reader_role, torch.cat([schema_role, text_role, reader_role], dim=1), "separate")
+        x = _embed(encoder, batch.ids[:, readers], batch.position[:, readers])
+        for n, layer in enumerate(encoder.encoder.layer):
+            past = tuple(torch.cat([cached[n].expand(len(texts), -1, -1, -1),
+                                    _padded([getattr(f, kind)[n] for f in found], 1)], dim=2)
+                         for cached, kind in ((states.keys, "keys"), (states.values, "values")))
+            x = _layer(layer, x, mask, past)[0]  # type: ignore[arg-type]
+        out[:, readers] = x
+    return out
