@@ -52,8 +52,10 @@ def loan_application(d: Doc, v: Values, x: Lookalikes) -> None:
     d.field(["Applicant", "Borrower", "Name"], "person", v.person())
     d.field(["Date of birth", "DOB"], "date", v.birth_date())
     d.field(["Age", "Applicant age"], "age", str(d.rng.randint(18, 80)))
-    d.field(["SSN", "National ID", "Tax ID"], "ssn" if v.locale == "en_US" else "national_id",
-            v.ssn() if v.locale == "en_US" else v.national_id())
+    if v.locale == "en_US":  # the key names the type: an "SSN" line never holds another ID
+        d.field(["SSN", "Social Security No.", "Social Security Number"], "ssn", v.ssn())
+    else:
+        d.field(["National ID", "Tax ID", "ID card no."], "national_id", v.national_id())
     d.field(["Passport", "Passport no.", "ID document"], "passport_number", v.passport())
     d.t(d.key(["Current address", "Address"]) + d.sep)
     address(d, v, county=d.chance(0.3))

@@ -38,6 +38,10 @@ def clinical_note(d: Doc, v: Values, x: Lookalikes) -> None:
         d.t(d.pick(["Religion: ", "Faith: "])).v("religion", v.religion()).t(d.pick(["; declines blood products.", "; chaplain requested.", "."])).nl()
     if d.chance(0.4):
         d.t("Sexual history: identifies as ").v("sexual_orientation", v.orientation()).t(", one partner.").nl()
+    if d.chance(0.3):  # identifiers written into the prose, not only in header fields
+        d.t(d.pick(["Contact: ", "Reachable via ", "Details on file: "])).v("email", v.email())
+        d.t(d.pick([", SSN ", "; SSN: ", ", social security number ", ", SS# "])).v("ssn", v.ssn())
+        d.t(d.pick([", DOB ", "; born ", ", date of birth "])).v("date", v.birth_date()).t(".").nl()
     if d.chance(0.25):
         d.t("Pacemaker serial ").v("device_id", v.device()).t(" checked, fingerprint enrolment ").v("biometric_id", v.biometric()).t(".").nl()
     d.t(d.pick(["Plan: ", "A/P: ", "Assessment and plan: "])).t("review in clinic on ").v("date", v.recent_date())

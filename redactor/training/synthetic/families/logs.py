@@ -105,7 +105,8 @@ def app_log(d: Doc, v: Values, x: Lookalikes) -> None:
 def sql_dump(d: Doc, v: Values, x: Lookalikes) -> None:
     table = d.pick(["customers", "users", "patients", "employees"])
     d.raw(f"-- dump {x.version()} at {x.timestamp()}").nl()
-    d.raw(f"INSERT INTO {table} (id, name, email, phone, dob, ssn) VALUES").nl()
+    id_column = "ssn" if v.locale == "en_US" else "national_id"
+    d.raw(f"INSERT INTO {table} (id, name, email, phone, dob, {id_column}) VALUES").nl()
     rows = d.rng.randint(1, 4)
     for i in range(rows):
         name = v.person()
@@ -114,7 +115,7 @@ def sql_dump(d: Doc, v: Values, x: Lookalikes) -> None:
         d.raw(f"({d.rng.randint(1, 99999)}, '").v("person", name).raw("', '").v("email", v.email()).raw("', '")
         d.v("phone_number", v.phone()).raw("', '").v("date", v.birth_date()).raw("', ")
         if d.chance(0.7):
-            d.raw("'").v("ssn" if v.locale == "en_US" else "national_id", v.ssn() if v.locale == "en_US" else v.national_id()).raw("'")
+            d.raw("'").v(id_column, v.ssn() if v.locale == "en_US" else v.national_id()).raw("'")
         else:
             d.raw("NULL")
         d.raw(")" + ("," if i < rows - 1 else ";")).nl()
