@@ -92,8 +92,9 @@ def _batch(texts: list[EncodedText], mode: SchemaAttention, device: torch.device
 
 
 def _mask(query_role: torch.Tensor, key_role: torch.Tensor, mode: SchemaAttention) -> torch.Tensor:
-    """``[B, 1, Q, K]`` boolean: role table, padding keys off, each query sees itself
-    when nothing else (keeps padded rows finite; their states are never read)."""
+    """``[B, 1, Q, K]`` boolean: role table, padding keys off, and every query sees
+    itself (the table allows that for real tokens already; it keeps padded rows, whose
+    states are never read, from attending to nothing)."""
     table = torch.tensor(_ALLOWED[mode], device=query_role.device)
     q = query_role.clamp(min=0)[:, :, None]
     k = key_role.clamp(min=0)[:, None, :]
