@@ -29,9 +29,9 @@ def main() -> None:
     import torch
 
     from benchmarks.bench_speed import make_texts
-    from redactor import GLiNER2, Schema
+    from redactor import GLiNER2
     from redactor.model.decoding import OutputOptions
-    from redactor.policy import load_policy
+    from redactor.recognizers.gliner2 import GLiNER2Recognizer
     from redactor.training.collate import DOMAIN_TASK
     from redactor.training.labels import DOMAINS
 
@@ -42,13 +42,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    policy = load_policy("gdpr")
-    schema = Schema().entities({name: {"description": description, "threshold": 0.5}
-                                for name, description in policy.model_labels().items()})
+    schema = GLiNER2Recognizer("gdpr", GLiNER2.default()).schema()  # the policy's prompt and thresholds
     schema.classification(DOMAIN_TASK, list(DOMAINS))
     texts = {kind: make_texts(kind, n + args.batch_size) for kind, n in (("short", args.short),
                                                                        ("medium", args.medium)) if n}
-    opts = OutputOptions(threshold=0.5, decoding="flat")
+    opts = OutputOptions(threshold=1.0, decoding="flat")  # per-label thresholds apply, as in the recognizer
     print(f"| layout | label groups | texts | texts/s | ms/text | (batch {args.batch_size}, "
           f"{args.threads} threads) |")
     print("|---|---:|---|---:|---:|---|")

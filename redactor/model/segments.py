@@ -130,6 +130,18 @@ def _layer(layer: nn.Module, x: torch.Tensor, mask: torch.Tensor,
     return layer.output(layer.intermediate(attended), attended), k, v
 
 
+def _layers(encoder: nn.Module, x: torch.Tensor, mask: torch.Tensor | None,
+            pasts: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+            ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]:
+    """Every encoder layer in turn; the final states and each layer's own keys and values."""
+    keys, values = [], []
+    for n, layer in enumerate(encoder.encoder.layer):
+        x, k, v = _layer(layer, x, mask, None if pasts is None else pasts[n])
+        keys.append(k)
+        values.append(v)
+    return x, tuple(keys), tuple(values)
+
+
 def _embed(encoder: nn.Module, ids: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
     return encoder.embeddings(input_ids=ids, position_ids=position, token_type_ids=torch.zeros_like(ids))
 
@@ -137,11 +149,7 @@ def _embed(encoder: nn.Module, ids: torch.Tensor, position: torch.Tensor) -> tor
 def encode(encoder: nn.Module, texts: list[EncodedText], mode: SchemaAttention) -> torch.Tensor:
     """Full pass over right-padded inputs with the role mask; ``[B, T, H]``."""
     batch = _batch(texts, mode, encoder.embeddings.word_embeddings.weight.device)
-    mask = _mask(batch.role, batch.role, mode)
-    x = _embed(encoder, batch.ids, batch.position)
-    for layer in encoder.encoder.layer:
-        x = _layer(layer, x, mask)[0]
-    return x
+    return _layers(encoder, _embed(encoder, batch.ids, batch.position), _mask(batch.role, batch.role, mode))[0]
 
 
 def schema_states(encoder: nn.Module, schema: EncodedSchema, mode: SchemaAttention) -> SchemaStates:
@@ -150,13 +158,8 @@ def schema_states(encoder: nn.Module, schema: EncodedSchema, mode: SchemaAttenti
     role_list = roles(schema, len(schema.ids))
     columns = torch.tensor([i for i, r in enumerate(role_list) if r == SCHEMA], device=device)
     ids = torch.tensor(schema.ids, device=device)[None, columns]
-    x = _embed(encoder, ids, columns[None])
-    keys, values = [], []
-    for layer in encoder.encoder.layer:
-        x, k, v = _layer(layer, x, None)
-        keys.append(k)
-        values.append(v)
-    return SchemaStates(columns, x[0], tuple(keys), tuple(values))
+    x, keys, values = _layers(encoder, _embed(encoder, ids, columns[None]), None)
+    return SchemaStates(columns, x[0], keys, values)
 
 
 def encode_cached(encoder: nn.Module, texts: list[EncodedText], states: SchemaStates,
@@ -169,9 +172,8 @@ def encode_cached(encoder: nn.Module, texts: list[EncodedText], states: SchemaSt
     role = batch.role[:, rest]
     schema_role = torch.full((len(texts), len(states.columns)), SCHEMA, dtype=torch.long, device=device)
     mask = _mask(role, torch.cat([schema_role, role], dim=1), mode)
-    x = _embed(encoder, batch.ids[:, rest], batch.position[:, rest])
-    for layer, k, v in zip(encoder.encoder.layer, states.keys, states.values):
-        x = _layer(layer, x, mask, (k, v))[0]
+    x = _layers(encoder, _embed(encoder, batch.ids[:, rest], batch.position[:, rest]), mask,
+                list(zip(states.keys, states.values)))[0]
     out = x.new_empty(len(texts), batch.ids.shape[1], x.shape[-1])
     out[:, states.columns] = states.hidden
     out[:, rest] = x
@@ -200,12 +202,7 @@ def text_states(encoder: nn.Module, texts: list[tuple[int, ...]]) -> list[TextSt
         role[row, : len(text)] = TEXT
     ids, role = ids.to(device), role.to(device)
     x = _embed(encoder, ids, torch.arange(width, device=device).expand(len(texts), -1))
-    mask = _mask(role, role, "separate")
-    keys, values = [], []
-    for layer in encoder.encoder.layer:
-        x, k, v = _layer(layer, x, mask)
-        keys.append(k)
-        values.append(v)
+    x, keys, values = _layers(encoder, x, _mask(role, role, "separate"))
     return [TextStates(x[row, :n], tuple(k[row, :, :n] for k in keys), tuple(v[row, :, :n] for v in values))
             for row, n in enumerate(len(t) for t in texts)]
 
@@ -241,11 +238,9 @@ def encode_separate(encoder: nn.Module, texts: list[EncodedText], states: Schema
         schema_role = torch.full((len(texts), len(states.columns)), SCHEMA, dtype=torch.long, device=device)
         reader_role = batch.role[:, readers]
         mask = _mask(reader_role, torch.cat([schema_role, text_role, reader_role], dim=1), "separate")
+        pasts = [(torch.cat([k.expand(len(texts), -1, -1, -1), _padded([f.keys[n] for f in found], 1)], dim=2),
+                  torch.cat([v.expand(len(texts), -1, -1, -1), _padded([f.values[n] for f in found], 1)], dim=2))
+                 for n, (k, v) in enumerate(zip(states.keys, states.values))]
         x = _embed(encoder, batch.ids[:, readers], batch.position[:, readers])
-        for n, layer in enumerate(encoder.encoder.layer):
-            past = tuple(torch.cat([cached[n].expand(len(texts), -1, -1, -1),
-                                    _padded([getattr(f, kind)[n] for f in found], 1)], dim=2)
-                         for cached, kind in ((states.keys, "keys"), (states.values, "values")))
-            x = _layer(layer, x, mask, past)[0]  # type: ignore[arg-type]
-        out[:, readers] = x
+        out[:, readers] = _layers(encoder, x, mask, pasts)[0]
     return out
