@@ -257,3 +257,16 @@ def test_cli_zero_shot_asks_only_the_held_out_labels(tmp_path: Path) -> None:
                               "--zero-shot", "--labels", "email"],
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert refused.returncode == 2 and "--zero-shot picks the labels itself" in refused.stderr
+
+
+def test_trained_label_score_leaves_out_held_out_labels() -> None:
+    text = "Ann is Italian"
+    gold = [S(0, 3, "person"), S(7, 14, "nationality")]
+    report = evaluate([text], [gold], [[S(0, 3, "person")]])
+    assert report.held_out() == ["nationality"]
+    assert micro(report.overlap).recall == 0.5
+    trained = report.trained_overlap()
+    assert (trained.tp, trained.fn, trained.recall) == (1, 0, 1.0)
+    assert report.to_dict()["micro"]["overlap_trained_labels"]["recall"] == 1.0
+    table = format_table([report])
+    assert "trained labels overlap F1" in table and "zero-shot (held-out) overlap F1" in table

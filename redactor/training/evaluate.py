@@ -197,10 +197,21 @@ class Report:
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def held_out(self) -> list[str]:
+        """The evaluated labels no training prompt ever names (the zero-shot ones)."""
+        return [k for k in self.labels if k in BY_KEY and BY_KEY[k].held_out]
+
+    def trained_overlap(self) -> Counts:
+        """Micro overlap counts over the labels training saw.  Held-out labels are zero-shot by
+        design and reported on their own, so the trained-label score is what training controls."""
+        held = set(self.held_out())
+        return micro({k: c for k, c in self.overlap.items() if k not in held})
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "predictor": self.predictor, "labels": self.labels, "seconds": self.seconds, **self.extra,
-            "micro": {"exact": micro(self.exact).to_dict(), "overlap": micro(self.overlap).to_dict()},
+            "micro": {"exact": micro(self.exact).to_dict(), "overlap": micro(self.overlap).to_dict(),
+                      "overlap_trained_labels": self.trained_overlap().to_dict()},
             "char": self.chars.to_dict(),
             "per_regime_char": {k: v.to_dict() for k, v in self.regime_chars.items()},
             "per_label": {key: {"exact": self.exact[key].to_dict(), "overlap": self.overlap[key].to_dict(),
@@ -349,8 +360,12 @@ def format_table(reports: Sequence[Report]) -> str:
         row(f"micro {mode} P", [c.precision for c in m])
         row(f"micro {mode} R", [c.recall for c in m])
         row(f"micro {mode} F1", [c.f1 for c in m])
-    held_out = [k for k in (reports[0].labels if reports else ()) if k in BY_KEY and BY_KEY[k].held_out]
+    held_out = reports[0].held_out() if reports else []
     if held_out:
+        m = [r.trained_overlap() for r in reports]
+        row("trained labels overlap P", [c.precision for c in m])
+        row("trained labels overlap R", [c.recall for c in m])
+        row("trained labels overlap F1", [c.f1 for c in m])
         m = [micro({k: r.overlap[k] for k in held_out}) for r in reports]
         row("zero-shot (held-out) overlap F1", [c.f1 for c in m])
     if any("routing" in r.extra for r in reports):
