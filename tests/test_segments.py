@@ -101,10 +101,15 @@ def test_separate_label_groups_share_one_text_pass(model: GLiNER2, monkeypatch: 
     groups = small.label_groups(sch)
     assert len(groups) >= 2
     apart = small._merge_groups([small._extract_pass(TEXTS, g, opts, 8) for g in groups], sch, opts)
-    calls = []
+    calls, span_calls = [], []
     real = segments.text_states
     monkeypatch.setattr(segments, "text_states", lambda enc, texts: calls.append(len(texts)) or real(enc, texts))
+    head = type(small.network.span_rep.span_rep_layer)
+    real_spans = head.span_states
+    monkeypatch.setattr(head, "span_states",
+                        lambda self, words, width: span_calls.append(len(words)) or real_spans(self, words, width))
     shared = small._extract_groups(TEXTS, sch, opts, 8)
     assert calls == [len(TEXTS)]  # one text pass for every group
+    assert span_calls == [len(TEXTS)]  # and one set of span states
     assert [r.entities for r in shared] == [r.entities for r in apart]
     assert [r.classes for r in shared] == [r.classes for r in apart]

@@ -41,8 +41,19 @@ class SpanMarker(nn.Module):
         self.project_end = _mlp(hidden, 4 * hidden, hidden, dropout)
         self.out_project = _mlp(2 * hidden, 4 * hidden, hidden, dropout)
 
+    def span_states(self, words: torch.Tensor, max_width: int) -> torch.Tensor:
+        """The query-independent half: ``[B, L * max_width, 4H]`` hidden span vectors
+        (the last out-layer is applied through the queries in ``forward``)."""
+        batch, n_words, hidden = words.shape
+        first, dropout = self.out_project[0], self.out_project[2]
+        starts = F.linear(self.project_start(words).relu(), first.weight[:, :hidden])
+        ends = F.linear(self.project_end(words).relu(), first.weight[:, hidden:])
+        ends = F.pad(ends, (0, 0, 0, max_width - 1)).unfold(1, max_width, 1)  # [B, L, 4H, W]
+        spans = dropout((starts.unsqueeze(-1) + ends + first.bias[:, None]).relu())
+        return spans.transpose(2, 3).reshape(batch, n_words * max_width, -1)
+
     def forward(self, words: torch.Tensor, queries: torch.Tensor, lengths: torch.Tensor,
-                max_width: int) -> torch.Tensor:
+                max_width: int, spans: torch.Tensor | None = None) -> torch.Tensor:
         """Span logits ``[B, Q, L, max_width]``; spans past a text's end are ``-inf``.
 
         Args:
@@ -50,14 +61,12 @@ class SpanMarker(nn.Module):
             queries: query vectors ``[B, Q, H]``.
             lengths: real word count per row ``[B]``.
             max_width: widths 0..max_width-1 are scored.
+            spans: ``span_states(words, max_width)`` when already computed (label
+                groups of one batch share it when the words do not read the schema).
         """
-        batch, n_words, hidden = words.shape
-        first, dropout, last = self.out_project[0], self.out_project[2], self.out_project[3]
-        starts = F.linear(self.project_start(words).relu(), first.weight[:, :hidden])
-        ends = F.linear(self.project_end(words).relu(), first.weight[:, hidden:])
-        ends = F.pad(ends, (0, 0, 0, max_width - 1)).unfold(1, max_width, 1)  # [B, L, 4H, W]
-        spans = dropout((starts.unsqueeze(-1) + ends + first.bias[:, None]).relu())
-        spans = spans.transpose(2, 3).reshape(batch, n_words * max_width, -1)
+        batch, n_words, _ = words.shape
+        last = self.out_project[3]
+        spans = self.span_states(words, max_width) if spans is None else spans
         folded = queries @ last.weight  # [B, Q, 4H]
         logits = torch.baddbmm((queries @ last.bias)[:, None, :], spans, folded.transpose(1, 2))
         logits = logits.transpose(1, 2).reshape(batch, -1, n_words, max_width)

@@ -83,7 +83,7 @@ class GLiNER2Network(nn.Module):
                 states = self._states(texts[0].schema)
                 if self.schema_attention == "separate":
                     return segments.encode_separate(self.encoder, list(texts), states,
-                                                    {} if memo is None else memo)
+                                                    TextMemo() if memo is None else memo)
                 return segments.encode_cached(self.encoder, list(texts), states, self.schema_attention)
             return segments.encode(self.encoder, list(texts), self.schema_attention)
         device = self.count_pred[0].weight.device
@@ -104,6 +104,18 @@ class GLiNER2Network(nn.Module):
             self._schema_states.put(key, states)
         return states
 
+    def _span_states(self, texts: Sequence[EncodedText], words: torch.Tensor, max_width: int,
+                     memo: TextMemo | None) -> torch.Tensor | None:
+        """The batch's span states from ``memo`` when another label group computed them
+        (only ``encode_separate`` fills a memo: there the words do not read the schema)."""
+        if memo is None or not memo.states or torch.is_grad_enabled():
+            return None
+        key = (max_width, tuple(segments.text_part(t) for t in texts))
+        spans = memo.spans.get(key)
+        if spans is None:
+            spans = memo.spans[key] = self.span_rep.span_rep_layer.span_states(words, max_width)
+        return spans
+
     def score(self, texts: Sequence[EncodedText], max_width: int,
               counts: Sequence[Sequence[int | None]] | None = None,
               hidden: torch.Tensor | None = None,
@@ -119,7 +131,7 @@ class GLiNER2Network(nn.Module):
                 frozen encoder reuses it across epochs).
             entity_count_gate: when False, the entity task always gets one instance
                 (its count head only gates; entity queries use instance 0 anyway).
-            memo: text states shared between label groups (see ``encode``).
+            memo: text and span states shared between label groups (see ``encode``).
         """
         hidden = self.encode(texts, memo) if hidden is None else hidden
         device = hidden.device
@@ -176,7 +188,8 @@ class GLiNER2Network(nn.Module):
         per_row = [torch.cat(q) if q else hidden.new_zeros(0, hidden.shape[-1]) for q in queries]
         padded = nn.utils.rnn.pad_sequence(per_row, batch_first=True)
         lengths = torch.tensor(n_words, device=device)
-        logits = self.span_rep.span_rep_layer(words, padded, lengths, max_width)
+        head = self.span_rep.span_rep_layer
+        logits = head(words, padded, lengths, max_width, self._span_states(texts, words, max_width, memo))
         for row, t, offset, count, labels in slots:
             block = logits[row, offset: offset + count * labels, : n_words[row]]
             out[row][t].span_logits = block.reshape(count, labels, n_words[row], max_width)

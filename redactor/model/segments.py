@@ -22,7 +22,7 @@ and gives the same states.  This is our own extension; reference checkpoints are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
@@ -213,7 +213,19 @@ def _padded(parts: list[torch.Tensor], dim: int) -> torch.Tensor:
     return nn.utils.rnn.pad_sequence(moved, batch_first=True).movedim(1, dim + 1)
 
 
-TextMemo = dict[tuple[int, ...], TextStates]
+def text_part(text: EncodedText) -> tuple[int, ...]:
+    """A text's own ids (``[SEP_TEXT]`` onwards): what its states depend on under ``"separate"``."""
+    return text.input_ids[len(text.schema.ids) - 1:]
+
+
+@dataclass
+class TextMemo:
+    """What label groups share under ``"separate"``, where neither depends on the schema:
+    each text's encoder states, and each batch's span states (the span head's largest
+    tensor, ``SpanMarker.span_states``), keyed by the batch's text ids and span width."""
+
+    states: dict[tuple[int, ...], TextStates] = field(default_factory=dict)
+    spans: dict[tuple[int, tuple[tuple[int, ...], ...]], torch.Tensor] = field(default_factory=dict)
 
 
 def encode_separate(encoder: nn.Module, texts: list[EncodedText], states: SchemaStates,
@@ -223,11 +235,11 @@ def encode_separate(encoder: nn.Module, texts: list[EncodedText], states: Schema
     the reader tokens run against schema and text.  Same ``[B, T, H]`` states."""
     device = states.hidden.device
     start = len(texts[0].schema.ids) - 1  # [SEP_TEXT]
-    own = [t.input_ids[start:] for t in texts]
-    missing = [ids for ids in dict.fromkeys(own) if ids not in memo]
+    own = [text_part(t) for t in texts]
+    missing = [ids for ids in dict.fromkeys(own) if ids not in memo.states]
     if missing:
-        memo.update(zip(missing, text_states(encoder, missing)))
-    found = [memo[ids] for ids in own]
+        memo.states.update(zip(missing, text_states(encoder, missing)))
+    found = [memo.states[ids] for ids in own]
     out = states.hidden.new_empty(len(texts), start + max(len(ids) for ids in own), states.hidden.shape[-1])
     out[:, states.columns] = states.hidden
     out[:, start:] = _padded([f.hidden for f in found], 0)
