@@ -270,3 +270,5 @@ def test_trained_label_score_leaves_out_held_out_labels() -> None:
     assert report.to_dict()["micro"]["overlap_trained_labels"]["recall"] == 1.0
     table = format_table([report])
     assert "trained labels overlap F1" in table and "zero-shot (held-out) overlap F1" in table
+    alone = format_table([evaluate([text], [gold[1:]], [[]], ["nationality"])])
+    assert "zero-shot (held-out) overlap F1" in alone and "trained labels" not in alone

@@ -361,11 +361,12 @@ def format_table(reports: Sequence[Report]) -> str:
         row(f"micro {mode} R", [c.recall for c in m])
         row(f"micro {mode} F1", [c.f1 for c in m])
     held_out = reports[0].held_out() if reports else []
-    if held_out:
+    if held_out and len(held_out) < len(reports[0].labels):
         m = [r.trained_overlap() for r in reports]
         row("trained labels overlap P", [c.precision for c in m])
         row("trained labels overlap R", [c.recall for c in m])
         row("trained labels overlap F1", [c.f1 for c in m])
+    if held_out:
         m = [micro({k: r.overlap[k] for k in held_out}) for r in reports]
         row("zero-shot (held-out) overlap F1", [c.f1 for c in m])
     if any("routing" in r.extra for r in reports):
