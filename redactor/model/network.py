@@ -107,8 +107,9 @@ class GLiNER2Network(nn.Module):
     def _span_states(self, texts: Sequence[EncodedText], words: torch.Tensor, max_width: int,
                      memo: TextMemo | None) -> torch.Tensor | None:
         """The batch's span states from ``memo`` when another label group computed them
-        (only ``encode_separate`` fills a memo: there the words do not read the schema)."""
-        if memo is None or not memo.states or torch.is_grad_enabled():
+        (only ``encode_separate``, at inference, fills a memo: there the words do not read
+        the schema)."""
+        if memo is None or not memo.states:
             return None
         key = (max_width, tuple(segments.text_part(t) for t in texts))
         spans = memo.spans.get(key)
