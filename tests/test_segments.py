@@ -113,3 +113,44 @@ def test_separate_label_groups_share_one_text_pass(model: GLiNER2, monkeypatch: 
     assert span_calls == [len(TEXTS)]  # and one set of span states
     assert [r.entities for r in shared] == [r.entities for r in apart]
     assert [r.classes for r in shared] == [r.classes for r in apart]
+
+
+def test_separate_gives_the_text_the_whole_window(model: GLiNER2, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under "separate" the text is encoded alone from position 0, so the prompt takes
+    no room from it: a text that the joint layout must window goes whole, and all label
+    groups share its one text pass."""
+    from redactor.model import segments
+    from redactor.model.decoding import OutputOptions
+
+    sch = schema({"person": "names of people", "email address": "an e-mail address",
+                  "phone number": "a telephone number", "street address": "where someone lives"})
+    text = " ".join(TEXTS * 2)
+    model.set_schema_attention("joint")
+    joint = model.with_options(max_positions=96)
+    model.set_schema_attention("separate")
+    separate = model.with_options(max_positions=96)
+    n_subwords = len(separate.prompts.encode_text(text, separate.prompts.encode_schema(Schema())).input_ids)
+    assert 48 < n_subwords < 96  # longer than joint's room next to the prompt, shorter than a window
+    assert len(joint.plan_windows(text, sch)) > 1
+    assert len(separate.plan_windows(text, sch)) == 1
+    calls: list[int] = []
+    real = segments.text_states
+    monkeypatch.setattr(segments, "text_states", lambda enc, texts: calls.append(len(texts)) or real(enc, texts))
+    groups = separate.label_groups(sch)
+    assert len(groups) >= 2
+    separate._extract_groups([text], sch, OutputOptions(threshold=0.0, decoding="flat"), 8)
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("mode", ["prefix", "separate"])
+def test_a_routing_only_schema_has_no_schema_tokens_to_cache(model: GLiNER2, mode: str) -> None:
+    """A classification-only prompt is all reader tokens: the cached pass then holds an
+    empty schema and still gives the full masked pass's states."""
+    model.set_schema_attention(mode)  # type: ignore[arg-type]
+    routing = Schema().classification("domain", ["health", "finance"])
+    full, role = states(model, TEXTS, routing, cached=False)
+    cached, _ = states(model, TEXTS, routing, cached=True)
+    assert SCHEMA not in role and READER in role
+    lengths = [len(model.prompts.encode_text(t, model.prompts.encode_schema(routing)).input_ids) for t in TEXTS]
+    for row, n in enumerate(lengths):
+        assert torch.allclose(full[row, :n], cached[row, :n], atol=1e-4)

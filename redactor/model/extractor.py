@@ -261,7 +261,7 @@ class GLiNER2:
                  ) -> list[tuple[Window | None, EncodedText]]:
         """The whole text when it fits the encoder, else its overlapping windows."""
         whole = self.prompts.encode_text(text, encoded_schema)
-        if len(whole.input_ids) <= self.config.max_positions:
+        if self._fits(whole):
             return [(None, whole)]
         return [(w, self.prompts.encode_text(text[w.char_start: w.char_end], encoded_schema))
                 for w in self._plan(text, encoded_schema)]
@@ -269,16 +269,30 @@ class GLiNER2:
     def _plan(self, text: str, encoded_schema: EncodedSchema) -> list[Window]:
         words = self.prompts.split(text)
         costs = [len(self.prompts.piece_ids(w.token)) for w in words]
-        budget = (self.config.max_positions - len(encoded_schema.ids)
-                  - encoded_schema.prefix_subwords - 1)
+        budget = self._text_room(encoded_schema) - encoded_schema.prefix_subwords - 1
         overlap = max(self.config.window_overlap, 2 * self.config.max_width)
         return plan_windows(words, costs, budget, overlap)
+
+    def _fits(self, encoded: EncodedText) -> bool:
+        """Whether a text goes to the encoder whole (else it is windowed)."""
+        return len(encoded.input_ids) - len(encoded.schema.ids) <= self._text_room(encoded.schema)
+
+    def _text_room(self, encoded_schema: EncodedSchema) -> int:
+        """Encoder positions a text's own subwords (choice prefix and words) may fill.
+
+        Where the text follows the prompt (``"joint"``, ``"prefix"``) the prompt takes
+        its share of the window; under ``"separate"`` the text is encoded alone from
+        position 0 after ``[SEP_TEXT]``, so it gets the whole window whatever the
+        schema, and every label group cuts a long text into the same windows (whose
+        text states the groups then share)."""
+        used = 1 if self.config.schema_attention == "separate" else len(encoded_schema.ids)
+        return self.config.max_positions - used
 
     def plan_windows(self, text: str, schema: Schema) -> list[Window]:
         """The encoder windows ``text`` is split into with ``schema`` (one window when
         it fits).  Exposed so callers can see where boundaries fall."""
         encoded_schema = self.prompts.encode_schema(schema)
-        if len(self.prompts.encode_text(text, encoded_schema).input_ids) <= self.config.max_positions:
+        if self._fits(self.prompts.encode_text(text, encoded_schema)):
             return [Window(0, len(self.prompts.split(text)), 0, len(text), 0, None)]
         return self._plan(text, encoded_schema)
 

@@ -156,7 +156,7 @@ def schema_states(encoder: nn.Module, schema: EncodedSchema, mode: SchemaAttenti
     """Encode the schema tokens alone (they see nothing else) and keep their keys/values."""
     device = encoder.embeddings.word_embeddings.weight.device
     role_list = roles(schema, len(schema.ids))
-    columns = torch.tensor([i for i, r in enumerate(role_list) if r == SCHEMA], device=device)
+    columns = torch.tensor([i for i, r in enumerate(role_list) if r == SCHEMA], dtype=torch.long, device=device)
     ids = torch.tensor(schema.ids, device=device)[None, columns]
     x, keys, values = _layers(encoder, _embed(encoder, ids, columns[None]), None)
     return SchemaStates(columns, x[0], keys, values)
