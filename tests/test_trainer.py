@@ -153,3 +153,41 @@ def test_cli_trains_and_writes_a_loadable_model(tmp_path: Path) -> None:
     assert [w.token for w in encoded.words] == ["from", "fe80::1", "today", "."]
     with pytest.raises(ValueError, match="word_splitter is fixed by training"):
         model.with_options(word_splitter="reference")
+
+
+def test_cli_second_stage_starts_from_the_first_stages_model(tmp_path: Path) -> None:
+    """``--init``: a second stage (here with a new attention layout) starts from the
+    first stage's weights; with zero learning rates it writes them back unchanged."""
+    write_jsonl(tmp_path / "train.jsonl", records(8))
+    data = {"files": [{"path": "train.jsonl", "label_map": {"person": "person", "email": "email"}}]}
+    stages = {"one": {"steps": 2, "batch_size": 2}, "two": {"steps": 1, "batch_size": 2, "lr_encoder": 0.0,
+                                                            "lr_heads": 0.0, "schema_attention": "separate"}}
+    for name, train in stages.items():
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump({"train": train, "data": data}))
+    command = [sys.executable, "-m", "redactor.training.train", "--quiet"]
+    first = subprocess.run([*command, "--config", str(tmp_path / "one.yaml"), "--out", str(tmp_path / "one")],
+                           capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    second = subprocess.run([*command, "--config", str(tmp_path / "two.yaml"), "--out", str(tmp_path / "two"),
+                             "--init", str(tmp_path / "one" / "model")], capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr[-3000:]
+    one, two = (GLiNER2.from_pretrained(tmp_path / name / "model") for name in ("one", "two"))
+    assert two.config.schema_attention == "separate"
+    weights = two.state_dict()  # without --init, stage two would start from the bare encoder and new heads
+    for name, tensor in one.state_dict().items():
+        assert torch.equal(tensor, weights[name]), name
+
+
+def test_a_stage_extends_its_base_recipe(tmp_path: Path) -> None:
+    from redactor.training.train import load_config
+
+    base = {"train": {"steps": 2000, "batch_size": 8, "max_width": 12},
+            "data": {"synthetic": {"n": 30000, "seed": 0}, "files": [{"path": "a.jsonl"}]}}
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base))
+    (tmp_path / "stage.yaml").write_text(yaml.safe_dump(
+        {"extends": "base.yaml", "train": {"steps": 800, "schema_attention": "separate"},
+         "data": {"synthetic": {"seed": 1}}}))
+    assert load_config(tmp_path / "stage.yaml") == {
+        "train": {"steps": 800, "batch_size": 8, "max_width": 12, "schema_attention": "separate"},
+        "data": {"synthetic": {"n": 30000, "seed": 1}, "files": [{"path": "a.jsonl"}]}}
+    assert load_config(tmp_path / "base.yaml") == base

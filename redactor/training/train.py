@@ -1,4 +1,4 @@
-"""``python -m redactor.training.train --config CONFIG.yaml --out DIR [--resume]``
+"""``python -m redactor.training.train --config CONFIG.yaml --out DIR [--resume] [--init MODEL_DIR]``
 
 Builds the training set the config names (generated synthetic documents and mapped
 real corpora), trains from the bundled MiniLM encoder (or ``init``), and writes the
@@ -47,17 +47,36 @@ def build_records(config: dict[str, Any], base: Path, model: GLiNER2) -> list[Re
     return [piece for record in records for piece in chunk_record(record, model.prompts, max_subwords)]
 
 
+def load_config(path: Path) -> dict[str, Any]:
+    """A recipe, with ``extends: OTHER.yaml`` (relative to it) read first and this
+    file's keys merged over it, mappings key by key: a later stage names only what
+    it changes, so the stages cannot drift apart on the rest (data, splitter, ...)."""
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    base = config.pop("extends", None)
+    return _merged(load_config(path.parent / base), config) if base else config
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--init", type=Path, help="start from this trained model directory (overrides the "
+                        "config's init; a second stage starts from the first stage's output)")
     args = parser.parse_args(argv)
-    config = yaml.safe_load(args.config.read_text(encoding="utf-8"))
+    config = load_config(args.config)
     cfg = TrainConfig.from_dict(config.get("train", {}))
     torch.manual_seed(cfg.seed)
-    model = GLiNER2.from_pretrained(config["init"]) if config.get("init") else GLiNER2.from_encoder()
+    init = args.init or config.get("init")
+    model = GLiNER2.from_pretrained(init) if init else GLiNER2.from_encoder()
     prepare_model(model, cfg)  # chunking below splits words the way training will
     records = build_records(config, args.config.parent, model)
     trainer = Trainer(model, records, cfg, args.out / "state")
