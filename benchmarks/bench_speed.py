@@ -6,13 +6,17 @@ Configurations, each timed in a fresh subprocess (so its peak RSS is its own):
   default fast paths (``GLiNER2.optimized``: exact-duplicate cache; the exact head
   and decoding changes are in every path);
 * ``plain-gdpr``, ``plain-auto``: the same with ``fast=False``;
+* ``baseline-gdpr``, ``baseline-auto`` (with ``--baseline DIR``): ``fast=False`` on another
+  checkpoint, the model before the speed work (v0.3, trained for the reference's joint
+  layout), so the speed and the guard of both models come from the same run;
 * ``names-gdpr`` (opt-in): label names without descriptions, one encoder pass;
 * ``int8-gdpr`` (opt-in): the fast path plus int8 dynamic quantization of the encoder;
 * ``packed-gdpr`` (opt-in): the fast path with ``pack_chars=--pack-chars``: consecutive
   texts of a call share model inputs (its guard packs the evaluator's documents the
   same way, so it shows what the shared context costs; no routing there);
 * ``gliner2``: the reference ``gliner2`` 2.1.0 package on the same weights (an fp32
-  copy), given the same label groups and the same windows our plain path encodes
+  copy; the ``--baseline`` weights when given, since the reference only has the joint
+  layout), given the same label groups and the same windows our plain path encodes
   (it has neither: 36 described labels overflow MiniLM's 512 positions);
 * ``presidio``: Presidio's stock ``AnalyzerEngine`` with spaCy ``en_core_web_sm``.
 
@@ -27,6 +31,11 @@ columns are the evaluator's scores (``redactor.training.evaluate``) on
 
     HF_HUB_OFFLINE=1 python benchmarks/bench_speed.py [--short 200] [--medium 200] [--long 4]
         [--latency 50] [--eval-docs 150] [--threads N] [--configs fast-gdpr,presidio,...]
+        [--model DIR] [--baseline DIR]
+
+``--model`` times another checkpoint (e.g. one trained with ``schema_attention:
+separate``) in every model configuration, the reference's included (on a layout the
+reference does not have, only its speed means something).
 """
 
 from __future__ import annotations
@@ -51,8 +60,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 KINDS = ("short", "medium", "long")
 WORDS = {"short": 15, "medium": 55, "long": 2000}
-CONFIGS = ("fast-gdpr", "fast-auto", "plain-gdpr", "plain-auto", "names-gdpr", "int8-gdpr", "packed-gdpr",
-           "gliner2", "presidio")
+CONFIGS = ("fast-gdpr", "fast-auto", "plain-gdpr", "plain-auto", "baseline-gdpr", "baseline-auto", "names-gdpr",
+           "int8-gdpr", "packed-gdpr", "gliner2", "presidio")
 WARMUP = 1
 
 
@@ -104,29 +113,32 @@ def _memory() -> dict[str, float]:
     return {key: int(status[name].split()[0]) / 1024 for key, name in (("rss", "VmRSS"), ("peak", "VmHWM"))}
 
 
-def _redactor_runner(config: str, pack_chars: int) -> tuple[Runner, Any, bool]:
+def _redactor_runner(config: str, pack_chars: int, baseline: Path | None) -> tuple[Runner, Any, bool]:
     """Redactor configurations: the runner, the model behind it, and ``describe``."""
-    from redactor import GLiNER2, Redactor
+    from redactor import Redactor
     from redactor.operators import KeyRing
+    from redactor.recognizers.gliner2 import shared_model
 
     mode, policy = config.split("-", 1)
-    options: dict[str, Any] = {"fast": mode != "plain", "describe": mode != "names"}
+    options: dict[str, Any] = {"fast": mode not in ("plain", "baseline"), "describe": mode != "names"}
+    if mode == "baseline":
+        options["model"] = shared_model(baseline, fast=False)
     if mode == "int8":
-        options["model"] = GLiNER2.default().optimized(quantize=True)
+        options["model"] = shared_model(fast=False).optimized(quantize=True)
     if mode == "packed":
         options["pack_chars"] = pack_chars
     redactor = Redactor(policy, keyring=KeyRing.generate(), **options)
     return redactor.analyze_batch, redactor.recognizer.model, options["describe"]
 
 
-def _reference_runner(batch_size: int) -> Runner:
-    """The reference package on an fp32 copy of the shipped weights, fed the label
-    groups and windows of the plain gdpr path (it has no grouping or windowing)."""
-    from redactor import GLiNER2
-    from redactor.recognizers.gliner2 import GLiNER2Recognizer
+def _reference_runner(batch_size: int, baseline: Path | None) -> Runner:
+    """The reference package on an fp32 copy of the shipped (or baseline) weights, fed
+    the label groups and windows of that model's plain gdpr path (it has no grouping
+    or windowing)."""
+    from redactor.recognizers.gliner2 import GLiNER2Recognizer, shared_model
     from tests.reference_gliner2 import load_reference
 
-    ours = GLiNER2.default()
+    ours = shared_model(baseline, fast=False)
     with tempfile.TemporaryDirectory() as tmp:
         ours.save_pretrained(tmp)
         reference = load_reference(tmp)
@@ -189,9 +201,9 @@ def worker(config: str, args: argparse.Namespace) -> dict[str, Any]:
     if config == "presidio":
         runner = _presidio_runner()
     elif config == "gliner2":
-        runner = _reference_runner(args.batch_size)
+        runner = _reference_runner(args.batch_size, args.baseline)
     else:
-        runner, model, describe = _redactor_runner(config, args.pack_chars)
+        runner, model, describe = _redactor_runner(config, args.pack_chars, args.baseline)
     row: dict[str, Any] = {"config": config, "load_s": time.perf_counter() - started,
                            "rss_after_load_mb": _memory()["rss"], "threads": torch.get_num_threads()}
     for kind, texts in sets.items():
@@ -258,6 +270,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated, from: " + ", ".join(CONFIGS))
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--model", type=Path, help="checkpoint directory to time instead of the shipped model "
+                        "(every model configuration; its policies' thresholds stay the shipped ones)")
+    parser.add_argument("--baseline", type=Path, help="checkpoint before the speed work: the baseline-* rows, "
+                        "and the weights the gliner2 row runs")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -267,6 +283,15 @@ def main() -> None:
     unknown = sorted(set(configs) - set(CONFIGS))
     if unknown:
         parser.error(f"unknown configs {unknown}")
+    if not args.baseline:  # the default list names them; an explicit request needs the checkpoint
+        asked = [c for c in configs if c.startswith("baseline-")]
+        if asked and args.configs != ",".join(CONFIGS):
+            parser.error(f"{asked} need --baseline DIR")
+        configs = [c for c in configs if c not in asked]
+    if args.model:  # workers load models through shared_model, which reads $REDACTOR_MODEL
+        from redactor.recognizers.gliner2 import MODEL_ENV
+
+        os.environ[MODEL_ENV] = str(args.model.resolve())
     sets = text_sets(args)
     tokens = {kind: count_tokens(texts["timed"]) for kind, texts in sets.items()}
     rows = []
@@ -290,7 +315,8 @@ def main() -> None:
 def _worker_args(args: argparse.Namespace) -> list[str]:
     """The size flags a worker needs to rebuild the same texts."""
     return [f"--{name.replace('_', '-')}={getattr(args, name)}"
-            for name in ("short", "medium", "long", "latency", "batch_size", "eval_docs", "threads")]
+            for name in ("short", "medium", "long", "latency", "batch_size", "eval_docs", "threads")] + (
+        [f"--baseline={args.baseline.resolve()}"] if args.baseline else [])
 
 
 if __name__ == "__main__":
