@@ -173,8 +173,8 @@ def test_cli_second_stage_starts_from_the_first_stages_model(tmp_path: Path) -> 
     assert second.returncode == 0, second.stderr[-3000:]
     one, two = (GLiNER2.from_pretrained(tmp_path / name / "model") for name in ("one", "two"))
     assert two.config.schema_attention == "separate"
-    weights = two.state_dict()  # without --init, stage two would start from the bare encoder and new heads
-    for name, tensor in one.state_dict().items():
+    weights = two.network.state_dict()  # without --init, stage two would start from the bare encoder and new heads
+    for name, tensor in one.network.state_dict().items():
         assert torch.equal(tensor, weights[name]), name
 
 
