@@ -46,11 +46,12 @@ class SpanMarker(nn.Module):
         (the last out-layer is applied through the queries in ``forward``)."""
         batch, n_words, hidden = words.shape
         first, dropout = self.out_project[0], self.out_project[2]
-        starts = F.linear(self.project_start(words).relu(), first.weight[:, :hidden])
+        starts = F.linear(self.project_start(words).relu(), first.weight[:, :hidden], first.bias)
         ends = F.linear(self.project_end(words).relu(), first.weight[:, hidden:])
-        ends = F.pad(ends, (0, 0, 0, max_width - 1)).unfold(1, max_width, 1)  # [B, L, 4H, W]
-        spans = dropout((starts.unsqueeze(-1) + ends + first.bias[:, None]).relu())
-        return spans.transpose(2, 3).reshape(batch, n_words * max_width, -1)
+        ends = F.pad(ends, (0, 0, 0, max_width - 1)).unfold(1, max_width, 1).transpose(2, 3)  # [B, L, W, 4H] view
+        # the sum comes out contiguous in the [B, L, W, 4H] layout the queries read: no transposed
+        # copy of the largest tensor of the head (the first out-layer's bias rides on the starts)
+        return dropout((starts.unsqueeze(2) + ends).relu_()).reshape(batch, n_words * max_width, -1)
 
     def forward(self, words: torch.Tensor, queries: torch.Tensor, lengths: torch.Tensor,
                 max_width: int, spans: torch.Tensor | None = None) -> torch.Tensor:
