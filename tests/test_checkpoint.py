@@ -90,9 +90,14 @@ def test_compact_checkpoints_shrink_and_keep_decisions(name_model: GLiNER2, name
     assert next(small.network.parameters()).dtype == torch.float32
     schema = Schema().entities(["person"])
     texts = TEXTS + ["the plan for Laura White and Peter Clark is stable", "sales report for now"]
-    ours, ref = small.extract(texts, schema), name_model.extract(texts, schema)
-    assert [[(s["start"], s["end"]) for s in r["entities"]["person"]] for r in ours] == \
-        [[(s["start"], s["end"]) for s in r["entities"]["person"]] for r in ref]
-    for a, b in zip(ours, ref):
-        for x, y in zip(a["entities"]["person"], b["entities"]["person"]):
-            assert abs(x["confidence"] - y["confidence"]) < 0.05
+    def spans(model: GLiNER2, threshold: float) -> list[dict[tuple[int, int], float]]:
+        return [{(s["start"], s["end"]): s["confidence"] for s in r["entities"]["person"]}
+                for r in model.extract(texts, schema, threshold=threshold)]
+
+    # compact weights move scores by < 0.05: every clear decision of the full model stays; only a
+    # span within 0.05 of the 0.5 threshold may flip (which one depends on the trained weights)
+    ours, sure, possible = spans(small, 0.5), spans(name_model, 0.55), spans(name_model, 0.45)
+    assert any(sure)
+    for found, kept, allowed in zip(ours, sure, possible):
+        assert kept.keys() <= found.keys() <= allowed.keys()
+        assert all(abs(found[key] - allowed[key]) < 0.05 for key in found)
