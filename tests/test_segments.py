@@ -110,7 +110,7 @@ def test_separate_label_groups_share_one_text_pass(model: GLiNER2, monkeypatch: 
                         lambda self, words, width: span_calls.append(len(words)) or real_spans(self, words, width))
     shared = small._extract_groups(TEXTS, sch, opts, 8)
     assert calls == [len(TEXTS)]  # one text pass for every group
-    assert span_calls == [len(TEXTS)]  # and one set of span states
+    assert len(span_calls) == 1  # and one set of span states (the texts' words run flat: one row)
     assert [r.entities for r in shared] == [r.entities for r in apart]
     assert [r.classes for r in shared] == [r.classes for r in apart]
 
@@ -154,3 +154,34 @@ def test_a_routing_only_schema_has_no_schema_tokens_to_cache(model: GLiNER2, mod
     lengths = [len(model.prompts.encode_text(t, model.prompts.encode_schema(routing)).input_ids) for t in TEXTS]
     for row, n in enumerate(lengths):
         assert torch.allclose(full[row, :n], cached[row, :n], atol=1e-4)
+
+
+def test_separate_scores_texts_flat_as_the_padded_batch_does(model: GLiNER2) -> None:
+    """At inference under "separate" the texts' words run flat (no padding) against
+    queries made once per schema; every span logit, including the ``-inf`` of spans
+    past a text's end, equals the padded full pass's."""
+    from redactor.model.segments import TextMemo
+
+    model.set_schema_attention("separate")
+    network = model.network.eval()  # (also empties the caches earlier tests filled)
+    encoded_schema = model.prompts.encode_schema(schema())
+    encoded = [model.prompts.encode_text(t, encoded_schema) for t in TEXTS]
+    with torch.no_grad():
+        padded = network.score(encoded, 12, entity_count_gate=False)
+    with torch.inference_mode():
+        memo = TextMemo()
+        flat = network.score(encoded, 12, entity_count_gate=False, memo=memo)
+        again = network.score(encoded, 12, entity_count_gate=False, memo=memo)
+    assert len(network._queries) == 1  # one entity task of one schema: made once
+    assert next(iter(memo.spans.values())).shape[0] == 1  # one flat row of words
+    task = [t.kind for t in encoded_schema.tasks].index("entities")
+    for text, p_row, f_row, a_row in zip(encoded, padded, flat, again):
+        p, f, a = p_row[task].span_logits, f_row[task].span_logits, a_row[task].span_logits
+        assert p is not None and f is not None and a is not None
+        assert f.shape == p.shape == (1, 2, len(text.word_positions), 12)
+        assert torch.equal(f.isinf(), p.isinf()) and f.isinf().any()
+        assert torch.allclose(f[~f.isinf()], p[~p.isinf()], atol=1e-4)
+        assert torch.equal(a, f)
+    network.train()  # weights may change: cached queries go too
+    assert len(network._queries) == 0
+    network.eval()
