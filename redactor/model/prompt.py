@@ -157,6 +157,7 @@ class PromptEncoder:
         self.special_ids = {tok: tokenizer.convert_tokens_to_ids(tok) for tok in SPECIAL_TOKENS}
         self._piece_ids = functools.lru_cache(maxsize=cache_size)(self._uncached_piece_ids)
         self._schemas = functools.lru_cache(maxsize=256)(self._encode_schema)
+        self._texts = functools.lru_cache(maxsize=256)(self._split_text)
 
     def _uncached_piece_ids(self, element: str) -> tuple[int, ...]:
         tokens = self.tokenizer.tokenize(element)
@@ -205,13 +206,19 @@ class PromptEncoder:
         return EncodedSchema(schema, tasks, tuple(ids), tuple(markers), prefix,
                              tuple(self.piece_ids(w) for w in prefix), tuple(label_spans), tuple(ranges))
 
+    def _split_text(self, normalized: str, splitter: Splitter) -> tuple[tuple[Word, ...], tuple[tuple[int, ...], ...]]:
+        words = tuple(split_words(normalized, splitter))
+        return words, tuple(self.piece_ids(w.token) for w in words)
+
     def encode_text(self, text: str, encoded_schema: EncodedSchema) -> EncodedText:
-        """Append ``text``'s words to the schema prompt; record word positions."""
+        """Append ``text``'s words to the schema prompt; record word positions.  A
+        text's words and subwords are cached for the next few calls: every label group
+        of a long policy encodes the same text with its own prompt."""
         normalized = normalize_text(text)
-        words = tuple(self.split(normalized))
+        words, word_ids = self._texts(normalized, self.splitter)
         ids = list(encoded_schema.ids)
         positions: list[int] = []
-        for pieces in (*encoded_schema.prefix_ids, *(self.piece_ids(w.token) for w in words)):
+        for pieces in (*encoded_schema.prefix_ids, *word_ids):
             positions.append(len(ids))
             ids.extend(pieces)
         # A word that tokenizes to nothing (e.g. a lone control character) points at
