@@ -130,8 +130,8 @@ class GLiNER2Network(nn.Module):
         def fresh(todo: list[tuple[int, int, int]]) -> list[torch.Tensor]:
             if not todo:
                 return []
-            return self.count_embed.expand_many([self._label_vectors(hidden, texts[row], row, t) for row, t, _ in todo],
-                                                [steps for _, _, steps in todo])
+            labels = [self._label_vectors(hidden, texts[row], row, t) for row, t, _ in todo]
+            return self.count_embed.expand_many(labels, [steps for _, _, steps in todo])
 
         if self.schema_attention == "joint" or not torch.is_inference_mode_enabled():
             return fresh(active)
@@ -230,7 +230,8 @@ class GLiNER2Network(nn.Module):
             columns = torch.tensor([p for t in texts for p in t.word_positions], dtype=torch.long)
             words = hidden[rows.to(device), columns.to(device)][None]
             total = torch.tensor([words.shape[1]], device=device)
-            flat = head(words, queries[0][None], total, max_width, self._span_states(texts, words, max_width, memo))[0]
+            spans = self._span_states(texts, words, max_width, memo)
+            flat = head(words, queries[0][None], total, max_width, spans)[0]
             widths = torch.arange(max_width, device=device)
             out = []
             for part, n in zip(flat.split(n_words, dim=1), n_words):

@@ -206,7 +206,8 @@ class PromptEncoder:
         return EncodedSchema(schema, tasks, tuple(ids), tuple(markers), prefix,
                              tuple(self.piece_ids(w) for w in prefix), tuple(label_spans), tuple(ranges))
 
-    def _split_text(self, normalized: str, splitter: Splitter) -> tuple[tuple[Word, ...], tuple[tuple[int, ...], ...]]:
+    def _split_text(self, normalized: str, splitter: Splitter
+                    ) -> tuple[tuple[Word, ...], tuple[tuple[int, ...], ...]]:
         words = tuple(split_words(normalized, splitter))
         return words, tuple(self.piece_ids(w.token) for w in words)
 

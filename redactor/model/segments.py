@@ -297,8 +297,8 @@ def _reader_layer(layer: nn.Module, x: torch.Tensor, schema: tuple[torch.Tensor,
     def rows_apart(t: torch.Tensor) -> torch.Tensor:  # the inverse
         return t.view(heads, batch, n_readers, -1).transpose(0, 1)
 
-    scores = torch.cat([rows_apart(rows_as_one(q) @ schema[0][0].transpose(1, 2)),
-                        (q @ text[0].transpose(2, 3)).masked_fill(~text_valid[:, None, None, :], float("-inf")),
+    text_scores = (q @ text[0].transpose(2, 3)).masked_fill(~text_valid[:, None, None, :], float("-inf"))
+    scores = torch.cat([rows_apart(rows_as_one(q) @ schema[0][0].transpose(1, 2)), text_scores,
                         q @ k.transpose(2, 3)], dim=-1)
     weights = (scores * head_dim ** -0.5).softmax(-1)
     n_schema, n_text = schema[0].shape[2], text[0].shape[2]
