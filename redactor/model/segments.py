@@ -205,7 +205,8 @@ def _flat_layer(layer: nn.Module, x: torch.Tensor, lengths: list[int]
         return [part.view(len(part), heads, -1).transpose(0, 1) for part in proj(x).split(lengths)]
 
     q, k, v = per_text(attn.query), per_text(attn.key), per_text(attn.value)
-    context = torch.cat([F.scaled_dot_product_attention(*qkv).transpose(0, 1).reshape(n, -1)
+    # 4-d inputs: with 3-d ones torch 2.13 takes a 3x slower kernel on CPU (measured, 512 subwords)
+    context = torch.cat([F.scaled_dot_product_attention(*(t[None] for t in qkv))[0].transpose(0, 1).reshape(n, -1)
                          for qkv, n in zip(zip(q, k, v), lengths)])
     attended = layer.attention.output(context, x)
     return layer.output(layer.intermediate(attended), attended), k, v
