@@ -125,9 +125,13 @@ def _layer(layer: nn.Module, x: torch.Tensor, mask: torch.Tensor,
         values = torch.cat([past[1].expand(x.shape[0], -1, -1, -1), v], dim=2)
     dropout = attn.dropout.p if layer.training else 0.0
     context = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, dropout_p=dropout)
-    context = context.transpose(1, 2).reshape(x.shape)
+    return _finish(layer, context.transpose(1, 2).reshape(x.shape), x), k, v
+
+
+def _finish(layer: nn.Module, context: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The rest of a BERT layer after attention: output projection and residual, then the FFN."""
     attended = layer.attention.output(context, x)
-    return layer.output(layer.intermediate(attended), attended), k, v
+    return layer.output(layer.intermediate(attended), attended)
 
 
 def _layers(encoder: nn.Module, x: torch.Tensor, mask: torch.Tensor | None,
@@ -206,10 +210,9 @@ def _flat_layer(layer: nn.Module, x: torch.Tensor, lengths: list[int]
 
     q, k, v = per_text(attn.query), per_text(attn.key), per_text(attn.value)
     # 4-d inputs: with 3-d ones torch 2.13 takes a 3x slower kernel on CPU (measured, 512 subwords)
-    context = torch.cat([F.scaled_dot_product_attention(*(t[None] for t in qkv))[0].transpose(0, 1).reshape(n, -1)
-                         for qkv, n in zip(zip(q, k, v), lengths)])
-    attended = layer.attention.output(context, x)
-    return layer.output(layer.intermediate(attended), attended), k, v
+    per_head = (F.scaled_dot_product_attention(*(t[None] for t in qkv))[0] for qkv in zip(q, k, v))
+    context = torch.cat([part.transpose(0, 1).reshape(n, -1) for part, n in zip(per_head, lengths)])
+    return _finish(layer, context, x), k, v
 
 
 def text_states(encoder: nn.Module, texts: list[tuple[int, ...]]) -> list[TextStates]:
@@ -305,5 +308,4 @@ def _reader_layer(layer: nn.Module, x: torch.Tensor, schema: tuple[torch.Tensor,
     n_schema, n_text = schema[0].shape[2], text[0].shape[2]
     context = (rows_apart(rows_as_one(weights[..., :n_schema]) @ schema[1][0])
                + weights[..., n_schema: n_schema + n_text] @ text[1] + weights[..., n_schema + n_text:] @ v)
-    attended = layer.attention.output(context.transpose(1, 2).reshape(x.shape), x)
-    return layer.output(layer.intermediate(attended), attended)
+    return _finish(layer, context.transpose(1, 2).reshape(x.shape), x)
