@@ -2,8 +2,9 @@
 
 ``score`` is the whole forward pass for a batch of already-encoded texts.  It is
 written for variable-length batches: word vectors and queries are padded per batch
-so the span head runs as one batched matmul, and the count head runs once over every
-span task of the batch.
+so the span head runs as one batched matmul (under ``"separate"`` at inference, where
+every text of a batch has the same queries, the words run flat instead), and the
+count head runs once over every span task of the batch.
 """
 
 from __future__ import annotations
