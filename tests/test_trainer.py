@@ -191,3 +191,15 @@ def test_a_stage_extends_its_base_recipe(tmp_path: Path) -> None:
         "train": {"steps": 800, "batch_size": 8, "max_width": 12, "schema_attention": "separate"},
         "data": {"synthetic": {"n": 30000, "seed": 1}, "files": [{"path": "a.jsonl"}]}}
     assert load_config(tmp_path / "base.yaml") == base
+
+
+def test_a_corpus_entry_can_skip_its_head_and_repeat_its_tail(tmp_path: Path) -> None:
+    """``skip`` keeps a dev set's evaluated head out of training; ``repeat`` weighs the rest."""
+    from redactor.training.train import load_corpus
+
+    corpus = records(10)
+    write_jsonl(tmp_path / "dev.jsonl", corpus)
+    entry = {"path": "dev.jsonl", "label_map": {"person": "person"}, "skip": 6, "repeat": 2}
+    loaded = load_corpus(entry, tmp_path)
+    assert [r.text for r in loaded] == [r.text for r in corpus[6:]] * 2
+    assert [r.text for r in load_corpus({"path": "dev.jsonl"}, tmp_path)] == [r.text for r in corpus]

@@ -22,14 +22,21 @@ from redactor.training.trainer import Trainer, TrainConfig, prepare_model
 
 
 def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
-    """Read one ``files`` entry with its label map (unmapped foreign labels dropped)."""
+    """Read one ``files`` entry with its label map (unmapped foreign labels dropped).
+
+    ``skip: N`` leaves out the file's first N records: a dev set whose head the
+    evaluator and the calibration read can lend its tail to training without the
+    measured documents ever being seen.  ``repeat: K`` lists the records K times, to
+    weigh a small real corpus against tens of thousands of synthetic documents.
+    """
     records, _ = load_records(base / entry["path"], entry.get("label_map", {}))
+    records = records[int(entry.get("skip", 0)):]
     for record in records:
         record.domain = entry.get("domain", record.domain)
     limit = entry.get("limit")
     if limit is not None:
         records = random.Random(0).sample(records, min(limit, len(records)))
-    return records
+    return records * int(entry.get("repeat", 1))
 
 
 def build_records(config: dict[str, Any], base: Path, model: GLiNER2) -> list[Record]:
