@@ -6,6 +6,7 @@
 # 2. scripts/evaluate_model.sh on the exported model: thresholds on the synthetic dev split,
 #    the synthetic test split and the shared dev sets, side by side with Presidio
 # 3. the calibrated thresholds copied next to the model and into the GDPR/HIPAA policies
+# 4. the opt-in int8 encoder calibrated on the synthetic dev split (int8_calibration.safetensors)
 set -euo pipefail
 SRC=${1:?trained model directory (e.g. runs/pii/model)}
 OUT=${2:?evaluation output directory}
@@ -20,6 +21,7 @@ from redactor import GLiNER2
 src, dest = Path(sys.argv[1]), Path(sys.argv[2])
 with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
     GLiNER2.from_pretrained(src).save_pretrained(tmp, dtype=torch.int8)
+    (dest / "int8_calibration.safetensors").unlink(missing_ok=True)  # belongs to the old weights
     for item in Path(tmp).iterdir():           # everything but the model card is replaced
         target = dest / item.name
         if target.is_dir():
@@ -30,3 +32,4 @@ PY
 "$ROOT/scripts/evaluate_model.sh" "$DEST" "$OUT"
 cp "$OUT/thresholds.json" "$DEST/thresholds.json"
 python "$ROOT/scripts/apply_thresholds.py" "$OUT/thresholds.json" "$ROOT/policies/gdpr.yaml" "$ROOT/policies/hipaa.yaml"
+python -m redactor.training.calibrate_int8 "$DEST" "$OUT/syn_dev.jsonl" --limit 100

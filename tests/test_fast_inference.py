@@ -5,9 +5,12 @@ benchmarks/bench_speed.py, never asserted here."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -16,6 +19,8 @@ from redactor import GLiNER2, Redactor, Schema
 from redactor.engine import Finding
 from redactor.lru import LRUCache
 from redactor.model.decoding import OutputOptions, RawResult
+from redactor.model.fast import StaticInt8Linear, quantized_layers, save_calibration
+from redactor.model.segments import TextMemo
 from redactor.operators import KeyRing
 from redactor.recognizers.gliner2 import FAST_ENV, GLiNER2Recognizer, shared_model
 
@@ -130,14 +135,68 @@ def test_int8_is_a_quantized_copy_that_leaves_the_model_alone(plain: GLiNER2) ->
     before = plain.extract(NOTE, schema, decoding="flat")
     int8 = plain.optimized(quantize=True, cache_size=0)
     assert int8.cache is None and int8.network is not plain.network
-    fp32 = {name for name, m in int8.network.encoder.named_modules() if type(m) is torch.nn.Linear}
+    kinds = {name: type(m) for name, m in int8.network.encoder.named_modules() if name.startswith("encoder.layer.")}
+    fp32 = {name for name, kind in kinds.items() if kind is torch.nn.Linear}
     layers = int8.network.encoder.config.num_hidden_layers
     assert fp32 == {f"encoder.layer.{n}.output.dense" for n in range(layers)}  # FFN down-projections only
+    assert sum(kind is StaticInt8Linear for kind in kinds.values()) == 5 * layers  # q, k, v, attention out, FFN up
     assert plain.extract(NOTE, schema, decoding="flat") == before  # fp32 weights untouched
     # int8 moves scores (README, Fast inference: it is opt-in); the obvious still passes
     found = int8.extract(NOTE, schema, decoding="flat")["entities"]
     assert "John Miller" in {s["text"] for s in found["person"]}
     assert {s["text"] for s in found["email address"]} == {"john.miller@example.com"}
+
+
+def test_int8_scores_do_not_depend_on_the_texts_batched_with_them(plain: GLiNER2) -> None:
+    """Activations are quantized on the calibrated fixed range, not on each call's own
+    (torch.ao's dynamic quantization moved this text's probabilities by up to 0.2 when
+    four other texts shared its batch, measured): alone or batched, the same scores."""
+    int8 = plain.optimized(quantize=True, cache_size=0)
+    schema = Schema().entities({"person": "names of people", "phone number": None, "iban": None})
+
+    def logits(texts: list[str]) -> list[torch.Tensor]:
+        encoded_schema = int8.prompts.encode_schema(schema)
+        encoded = [int8.prompts.encode_text(text, encoded_schema) for text in texts]
+        with torch.inference_mode():
+            scores = int8.network.score(encoded, int8.config.max_width, entity_count_gate=False, memo=TextMemo())
+        return [task[0].span_logits for task in scores]
+
+    batched = logits(CORPUS[:5])
+    for index in (1, 2):
+        assert torch.equal(logits([CORPUS[index]])[0], batched[index])
+
+
+def test_int8_needs_a_calibration_on_dev_text(name_model: GLiNER2, name_model_dir: Path, tmp_path: Path) -> None:
+    """A model without a calibration refuses int8 by name; the calibration command
+    writes one file next to the weights (which stay untouched); it loads back, travels
+    with save_pretrained, and a broken one is refused naming the file and layer."""
+    with pytest.raises(ValueError, match="no int8 calibration.*calibrate_int8"):
+        name_model.optimized(quantize=True)
+    target = tmp_path / "model"
+    shutil.copytree(name_model_dir, target)
+    before = {name: (target / name).read_bytes() for name in ("model.safetensors", "config.json")}
+    texts = ["Maria Garcia met Peter Clark", "Call Anna Lee on 555-0101", "Release 4.2 fixes a crash"]
+    (tmp_path / "dev.jsonl").write_text("".join(json.dumps({"text": t, "spans": []}) + "\n" for t in texts))
+    done = subprocess.run([sys.executable, "-m", "redactor.training.calibrate_int8", str(target),
+                           str(tmp_path / "dev.jsonl")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {name: (target / name).read_bytes() for name in before} == before
+    loaded = GLiNER2.from_pretrained(target)
+    calibration = loaded.int8_calibration or {}
+    assert set(calibration) == set(quantized_layers(loaded.network))
+    hidden = loaded.network.encoder.config.hidden_size
+    assert all(low.shape == (hidden,) and bool((low < high).all()) for low, high in calibration.values())
+    sentence = "Maria Garcia met Peter Clark"
+    found = loaded.optimized(quantize=True).extract_entities(sentence, ["person"], include_confidence=False)
+    assert found == loaded.extract_entities(sentence, ["person"], include_confidence=False)
+    loaded.save_pretrained(tmp_path / "again")
+    again = GLiNER2.from_pretrained(tmp_path / "again").int8_calibration or {}
+    assert all(torch.equal(again[n][0], low) and torch.equal(again[n][1], high) for n, (low, high) in calibration.items())
+    layer = "encoder.layer.0.attention.self.query"
+    calibration[layer] = (calibration[layer][1] + 1, calibration[layer][1])
+    save_calibration(target, calibration)
+    with pytest.raises(ValueError, match=f"int8_calibration.safetensors: layer '{layer}' needs a low and a high"):
+        GLiNER2.from_pretrained(target)
 
 
 def test_names_only_prompt_needs_one_encoder_pass(plain: GLiNER2) -> None:

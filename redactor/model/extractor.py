@@ -23,7 +23,8 @@ from redactor.model.checkpoint import CheckpointError, new_network, read_checkpo
 from redactor.model.config import DecodingMode, GLiNER2Config
 from redactor.model.decoding import OutputOptions, RawResult, decode_raw, format_result, resolve_entities
 from redactor.lru import LRUCache
-from redactor.model.fast import quantize_encoder
+from redactor.model.fast import (CALIBRATION_FILE, Int8Calibration, channel_ranges, load_calibration,
+                                 quantize_encoder, save_calibration)
 from redactor.model.network import GLiNER2Network
 from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
 from redactor.model.segments import SchemaAttention, TextMemo
@@ -45,6 +46,7 @@ class GLiNER2:
         self.config = config
         self.prompts = PromptEncoder(tokenizer, splitter=config.word_splitter)
         self.cache: LRUCache[tuple[Any, str], RawResult] | None = None  # set by optimized()
+        self.int8_calibration: Int8Calibration | None = None  # see calibrate_int8
 
     # -- loading and saving --------------------------------------------------------
     @classmethod
@@ -56,8 +58,11 @@ class GLiNER2:
         override runtime settings: ``max_width``, ``decoding``, ``max_positions``,
         ``window_overlap``.
         """
-        config, network, tokenizer = read_checkpoint(resolve_directory(name_or_path), **options)
-        return cls(network, tokenizer, config)
+        directory = resolve_directory(name_or_path)
+        config, network, tokenizer = read_checkpoint(directory, **options)
+        model = cls(network, tokenizer, config)
+        model.int8_calibration = load_calibration(directory)
+        return model
 
     @classmethod
     def default(cls, **options: Any) -> GLiNER2:
@@ -100,21 +105,43 @@ class GLiNER2:
     def save_pretrained(self, directory: str | os.PathLike[str],
                         dtype: torch.dtype = torch.float32) -> None:
         """Write a checkpoint directory (``torch.float16`` halves its size, ``torch.int8``
-        quarters it; both load back as fp32)."""
+        quarters it; both load back as fp32), with the int8 calibration if there is one."""
         write_checkpoint(Path(directory), self.config, self.network, self.prompts.tokenizer, dtype)
+        if self.int8_calibration is not None:
+            save_calibration(Path(directory), self.int8_calibration)
 
     def optimized(self, *, quantize: bool = False, cache_size: int = 4096) -> GLiNER2:
         """A view for fast CPU inference (``redactor.model.fast``): an exact-duplicate
         cache of ``cache_size`` results (0: none) and, opt-in, int8 encoder Linear
-        layers (``quantize``; they move scores, see the README, *Fast inference*).
+        layers on the model's int8 calibration (``quantize``; they move scores, see
+        the README, *Fast inference*).
 
         This model is left as it is: trainers and plain-path callers keep fp32
         weights, and the copy shares only the tokenizer and its caches.
+
+        Raises:
+            ValueError: ``quantize`` on a model without calibrated int8 ranges.
         """
+        if quantize and self.int8_calibration is None:
+            raise ValueError(f"this model has no int8 calibration ({CALIBRATION_FILE}): run "
+                             f"GLiNER2.calibrate_int8 or python -m redactor.training.calibrate_int8 first")
         clone = self.with_options()
-        clone.network = quantize_encoder(self.network) if quantize else self.network
+        clone.network = quantize_encoder(self.network, self.int8_calibration or {}) if quantize else self.network
         clone.cache = LRUCache(cache_size) if cache_size else None
         return clone
+
+    def calibrate_int8(self, texts: Sequence[str], schemas: Sequence[Schema], batch_size: int = 8) -> None:
+        """Record, per input channel, the range of every encoder layer that
+        ``optimized(quantize=True)`` runs int8 while this (fp32) model reads ``texts``
+        with each of ``schemas`` (dev text and the prompts it will serve), into
+        ``int8_calibration`` (saved with the model)."""
+        opts = OutputOptions()
+
+        def run() -> None:
+            for schema in schemas:
+                self._extract_groups(texts, schema, opts, batch_size)
+
+        self.int8_calibration = channel_ranges(self.network, run)
 
     def to(self, device: str | torch.device) -> GLiNER2:
         """Move the network (e.g. to ``"cuda"``); returns ``self``."""
@@ -341,7 +368,7 @@ class GLiNER2:
         for fixed in ("word_splitter", "schema_attention"):
             if options.get(fixed, getattr(self.config, fixed)) != getattr(self.config, fixed):
                 raise ValueError(f"{fixed} is fixed by training: set_{fixed}() is for new models")
-        clone.network, clone.prompts = self.network, self.prompts
+        clone.network, clone.prompts, clone.int8_calibration = self.network, self.prompts, self.int8_calibration
         clone.config = replace(self.config, **options)
         # other settings give other results: a cached view gets a cache of its own
         clone.cache = None if self.cache is None else LRUCache(self.cache.size)

@@ -9,41 +9,140 @@ schema).  What is here:
   default: a repeated text (log lines, CSV cells, form letters) is run once; results
   are keyed by the schema, the decoding options and the text, so nothing else is
   served from it, and they are shared, so callers only read them;
-* int8 dynamic quantization of the encoder's Linear layers (:func:`quantize_encoder`),
-  opt-in only.  Activations are quantized with one scale per call, so a text's scores
-  depend a little on the texts batched with it, and they move: not a redaction
-  default.  The FFN down-projections stay fp32: their inputs (after GELU) have the
-  outliers that per-tensor int8 handles worst; measured on the shipped model (README,
-  *Fast inference*), quantizing them too cost 1.2 points of character recall, leaving
-  them cost 0.2 at the same speed.  It quantizes a copy, never the weights a trainer
-  or another caller holds.
+* int8 encoder Linear layers (:func:`quantize_encoder`), opt-in.  Activations are
+  quantized on a *fixed* range per layer, from a calibration on dev text stored with
+  the model (:func:`channel_ranges`, ``int8_calibration.safetensors``).  A range per
+  call (``torch.ao``'s dynamic quantization) made a text's scores depend on the texts
+  batched with it (probabilities moved by up to 0.2, measured); a fixed one does not,
+  and it skips a min/max pass over every input.  A fixed range must hold every input
+  channel, and a few of BERT's hidden channels run 5-10x larger than the rest, so the
+  input channels are smoothed first (SmoothQuant, Xiao et al. 2023): channel j is
+  divided by ``s_j = sqrt(max|x_j| / max|W_:,j|)`` and the weight column multiplied
+  by it, which leaves the product unchanged and splits the range between activations
+  and weights.  The FFN down-projections stay fp32: their inputs (after GELU) carry the
+  largest outliers.  It quantizes a copy, never the weights a trainer or another
+  caller holds.
 """
 
 from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import torch
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 from redactor.model.network import GLiNER2Network
 
+CALIBRATION_FILE = "int8_calibration.safetensors"
+# layer name -> (smallest, largest) value seen per input channel on dev text
+Int8Calibration = dict[str, tuple[torch.Tensor, torch.Tensor]]
+# fbgemm on AVX2 without VNNI sums pairs of u8 x s8 products in int16: activations get 7 bits
+_LEVELS = 127
 
-def quantize_encoder(network: GLiNER2Network) -> GLiNER2Network:
-    """A copy of ``network`` whose encoder Linear layers run int8 (weights per
-    output channel, activations per call), except each layer's FFN down-projection
-    (``output.dense``); the heads stay fp32: their outputs are the scores the
-    thresholds apply to."""
+
+class StaticInt8Linear(nn.Module):
+    """A Linear layer with int8 weights (one scale per output channel) whose smoothed
+    input is quantized on a fixed range: the output for a row depends on that row
+    alone.  Inputs beyond the calibrated range are clipped to it."""
+
+    def __init__(self, linear: nn.Linear, low: torch.Tensor, high: torch.Tensor) -> None:
+        super().__init__()
+        weight = linear.weight.detach().float()
+        reach = torch.maximum(low.abs(), high.abs()).clamp_min(1e-5)
+        smooth = (reach / weight.abs().amax(dim=0).clamp_min(1e-5)).sqrt()
+        weight = weight * smooth
+        scales = (weight.abs().amax(dim=1) / 127).clamp_min(1e-12).double()
+        with warnings.catch_warnings():  # quantized tensors are deprecated in favour of torchao (not a dependency)
+            warnings.simplefilter("ignore")
+            qweight = torch.quantize_per_channel(weight, scales, torch.zeros_like(scales, dtype=torch.long),
+                                                 0, torch.qint8)
+        bias = None if linear.bias is None else linear.bias.detach().float()
+        self.packed = torch.ops.quantized.linear_prepack(qweight, bias)
+        self.register_buffer("inverse_smooth", 1.0 / smooth)
+        self.low = min(float((low / smooth).min()), 0.0)  # zero must stay exact
+        self.high = max(float((high / smooth).max()), 0.0)
+        self.scale = max(self.high - self.low, 1e-8) / _LEVELS
+        self.zero_point = round(-self.low / self.scale)
+        self.out_features = linear.out_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        flat = (x.reshape(-1, x.shape[-1]) * self.inverse_smooth).clamp_(self.low, self.high)
+        out = torch.ops.quantized.linear_with_input_q_dq_qweight_dq_output_fp32(
+            flat, self.scale, self.zero_point, self.packed)
+        return out.reshape(*x.shape[:-1], self.out_features)
+
+
+def quantized_layers(network: GLiNER2Network) -> list[str]:
+    """The encoder Linear layers that run int8: the transformer layers' own (not the
+    unused pooler's), all but each FFN down-projection."""
+    return [name for name, module in network.encoder.named_modules()
+            if isinstance(module, nn.Linear) and name.startswith("encoder.layer.") and not _is_down_projection(name)]
+
+
+def channel_ranges(network: GLiNER2Network, run: Callable[[], Any]) -> Int8Calibration:
+    """Per input channel, the smallest and largest value each layer of
+    :func:`quantized_layers` sees while ``run()`` drives the network (on dev text)."""
+    seen: Int8Calibration = {}
+    modules = dict(network.encoder.named_modules())
+
+    def recorder(name: str) -> Callable[[nn.Module, tuple[torch.Tensor, ...]], None]:
+        def record(_module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+            x = inputs[0].detach().reshape(-1, inputs[0].shape[-1])
+            low, high = x.amin(dim=0), x.amax(dim=0)
+            if name in seen:
+                low, high = torch.minimum(seen[name][0], low), torch.maximum(seen[name][1], high)
+            seen[name] = (low, high)
+        return record
+
+    handles = [modules[name].register_forward_pre_hook(recorder(name)) for name in quantized_layers(network)]
+    try:
+        run()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen
+
+
+def quantize_encoder(network: GLiNER2Network, calibration: Int8Calibration) -> GLiNER2Network:
+    """A copy of ``network`` whose encoder Linear layers (but the FFN down-projections)
+    run int8 on the calibrated ranges; the heads stay fp32: their outputs are the
+    scores the thresholds apply to."""
+    missing = [name for name in quantized_layers(network) if name not in calibration]
+    if missing:
+        raise ValueError(f"the int8 calibration lacks {len(missing)} encoder layers (e.g. {missing[0]}): "
+                         f"calibrate this model again (GLiNER2.calibrate_int8)")
     fast = copy.deepcopy(network)
-    with warnings.catch_warnings():  # torch.ao is deprecated in favour of torchao (not a dependency)
-        warnings.simplefilter("ignore")
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-        chosen = {name: per_channel_dynamic_qconfig for name, module in fast.encoder.named_modules()
-                  if isinstance(module, nn.Linear) and not _is_down_projection(name)}
-        fast.encoder = quantize_dynamic(fast.encoder, chosen, dtype=torch.qint8)
+    for name in quantized_layers(fast):
+        parent_name, _, child = name.rpartition(".")
+        parent = fast.encoder.get_submodule(parent_name)
+        setattr(parent, child, StaticInt8Linear(getattr(parent, child), *calibration[name]))
     return fast.eval()
+
+
+def save_calibration(directory: Path, calibration: Int8Calibration) -> None:
+    """Write ``CALIBRATION_FILE`` into a model directory."""
+    tensors = {f"{name}.{end}": t.contiguous() for name, pair in calibration.items()
+               for end, t in zip(("low", "high"), pair)}
+    save_file(tensors, str(directory / CALIBRATION_FILE))
+
+
+def load_calibration(directory: Path) -> Int8Calibration | None:
+    """``CALIBRATION_FILE`` of a model directory, or None when it was not calibrated."""
+    path = directory / CALIBRATION_FILE
+    if not path.is_file():
+        return None
+    tensors = load_file(str(path))
+    names = {key.rpartition(".")[0] for key in tensors}
+    broken = [name for name in names if f"{name}.low" not in tensors or f"{name}.high" not in tensors
+              or bool((tensors[f"{name}.low"] > tensors[f"{name}.high"]).any())]
+    if broken:
+        raise ValueError(f"{path}: layer {sorted(broken)[0]!r} needs a low and a high tensor with low <= high")
+    return {name: (tensors[f"{name}.low"].float(), tensors[f"{name}.high"].float()) for name in names}
 
 
 def _is_down_projection(name: str) -> bool:
