@@ -32,4 +32,4 @@ PY
 "$ROOT/scripts/evaluate_model.sh" "$DEST" "$OUT"
 cp "$OUT/thresholds.json" "$DEST/thresholds.json"
 python "$ROOT/scripts/apply_thresholds.py" "$OUT/thresholds.json" "$ROOT/policies/gdpr.yaml" "$ROOT/policies/hipaa.yaml"
-python -m redactor.training.calibrate_int8 "$DEST" "$OUT/syn_dev.jsonl" --limit 100
+python -m redactor.training.calibrate_int8 "$DEST" "$OUT/syn_dev.jsonl"

@@ -1,4 +1,4 @@
-"""``python -m redactor.training.calibrate_int8 MODEL_DIR TEXTS.jsonl [--limit 300]``
+"""``python -m redactor.training.calibrate_int8 MODEL_DIR TEXTS.jsonl [--limit 100]``
 
 Calibrates a trained model's int8 ranges (``redactor.model.fast``): the fp32 model
 reads dev text (a JSONL file of ``{"text": ...}``, e.g. the synthetic dev split) with
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("model", type=Path, help="trained model directory (the calibration is written into it)")
     parser.add_argument("texts", type=Path, help="JSONL dev text to calibrate on")
-    parser.add_argument("--limit", type=int, default=300, help="use the first N texts (default 300)")
+    parser.add_argument("--limit", type=int, default=100, help="use the first N texts (default 100)")
     args = parser.parse_args(argv)
     texts = [record.text for record in read_jsonl(args.texts)][: args.limit]
     if not texts:
