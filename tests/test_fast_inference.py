@@ -147,6 +147,25 @@ def test_int8_is_a_quantized_copy_that_leaves_the_model_alone(plain: GLiNER2) ->
     assert {s["text"] for s in found["email address"]} == {"john.miller@example.com"}
 
 
+def test_static_int8_linear_smooths_an_outlier_channel_away() -> None:
+    """One input channel 40x the others (BERT's hidden states have a few): one fixed
+    range over raw activations costs ~19% relative error; smoothed, it stays under 5%,
+    and each row's output is the same alone or batched."""
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(384, 1536)
+    x = torch.randn(64, 384)
+    x[:, 7] *= 40
+    with torch.no_grad():
+        exact = linear(x)
+        int8 = StaticInt8Linear(linear, x.amin(0), x.amax(0))
+        assert (int8(x) - exact).norm() / exact.norm() < 0.05
+        low, high = float(x.min()), float(x.max())
+        scale = (high - low) / 127
+        raw = linear(torch.fake_quantize_per_tensor_affine(x, scale, round(-low / scale), 0, 127))
+        assert (raw - exact).norm() / exact.norm() > 0.15  # what the smoothing is for
+        assert torch.equal(int8(x[:3]), int8(x)[:3])
+
+
 def test_int8_scores_do_not_depend_on_the_texts_batched_with_them(plain: GLiNER2) -> None:
     """Activations are quantized on the calibrated fixed range, not on each call's own
     (torch.ao's dynamic quantization moved this text's probabilities by up to 0.2 when
