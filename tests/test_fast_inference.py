@@ -212,6 +212,11 @@ def test_int8_needs_a_calibration_on_dev_text(name_model: GLiNER2, name_model_di
     again = GLiNER2.from_pretrained(tmp_path / "again").int8_calibration or {}
     assert all(torch.equal(again[n][0], low) and torch.equal(again[n][1], high) for n, (low, high) in calibration.items())
     layer = "encoder.layer.0.attention.self.query"
+    other = dict(calibration)
+    other[layer] = (calibration[layer][0][:-1], calibration[layer][1][:-1])  # another model's width
+    loaded.int8_calibration = other
+    with pytest.raises(ValueError, match=f"calibration of {layer} has .383,. channels, the layer 384"):
+        loaded.optimized(quantize=True)
     calibration[layer] = (calibration[layer][1] + 1, calibration[layer][1])
     save_calibration(target, calibration)
     with pytest.raises(ValueError, match=f"int8_calibration.safetensors: layer '{layer}' needs a low and a high"):

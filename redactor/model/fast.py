@@ -120,7 +120,11 @@ def quantize_encoder(network: GLiNER2Network, calibration: Int8Calibration) -> G
     for name in quantized_layers(fast):
         parent_name, _, child = name.rpartition(".")
         parent = fast.encoder.get_submodule(parent_name)
-        setattr(parent, child, StaticInt8Linear(getattr(parent, child), *calibration[name]))
+        linear, (low, high) = getattr(parent, child), calibration[name]
+        if low.shape != (linear.in_features,) or high.shape != low.shape:
+            raise ValueError(f"the int8 calibration of {name} has {tuple(low.shape)} channels, the layer "
+                             f"{linear.in_features}: it belongs to another model (calibrate this one)")
+        setattr(parent, child, StaticInt8Linear(linear, low, high))
     return fast.eval()
 
 
