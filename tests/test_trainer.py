@@ -203,3 +203,5 @@ def test_a_corpus_entry_can_skip_its_head_and_repeat_its_tail(tmp_path: Path) ->
     loaded = load_corpus(entry, tmp_path)
     assert [r.text for r in loaded] == [r.text for r in corpus[6:]] * 2
     assert [r.text for r in load_corpus({"path": "dev.jsonl"}, tmp_path)] == [r.text for r in corpus]
+    with pytest.raises(ValueError, match="files entry dev.jsonl: skip must be an integer >= 0 and repeat >= 1"):
+        load_corpus({"path": "dev.jsonl", "repeat": 0}, tmp_path)

@@ -29,14 +29,18 @@ def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
     measured documents ever being seen.  ``repeat: K`` lists the records K times, to
     weigh a small real corpus against tens of thousands of synthetic documents.
     """
+    skip, repeat = entry.get("skip", 0), entry.get("repeat", 1)
+    if not (isinstance(skip, int) and skip >= 0 and isinstance(repeat, int) and repeat >= 1):
+        raise ValueError(f"files entry {entry['path']}: skip must be an integer >= 0 and repeat >= 1, "
+                         f"got skip={skip!r}, repeat={repeat!r}")
     records, _ = load_records(base / entry["path"], entry.get("label_map", {}))
-    records = records[int(entry.get("skip", 0)):]
+    records = records[skip:]
     for record in records:
         record.domain = entry.get("domain", record.domain)
     limit = entry.get("limit")
     if limit is not None:
         records = random.Random(0).sample(records, min(limit, len(records)))
-    return records * int(entry.get("repeat", 1))
+    return records * repeat
 
 
 def build_records(config: dict[str, Any], base: Path, model: GLiNER2) -> list[Record]:
