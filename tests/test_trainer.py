@@ -13,9 +13,11 @@ import yaml
 
 from redactor import GLiNER2, Schema
 from redactor.training.labels import BY_KEY
-from redactor.training.collate import Augmentation, build_example, chunk_record
+from redactor.model import segments
+from redactor.model.segments import TextMemo
+from redactor.training.collate import Augmentation, build_example, build_shared_examples, chunk_record
 from redactor.training.records import Record, SpanLabel, write_jsonl
-from redactor.training.trainer import Trainer, TrainConfig, micro_batches
+from redactor.training.trainer import Trainer, TrainConfig, example_loss, micro_batches
 
 
 def records(n: int = 40) -> list[Record]:
@@ -79,11 +81,11 @@ def test_long_documents_are_chunked_without_cutting_spans() -> None:
     assert [last.text[s.start:s.end] for s in last.spans] == ["Maria Garcia"]
 
 
-@pytest.mark.parametrize("attention", [None, "separate"])
-def test_training_reduces_loss_and_finds_the_pattern(tmp_path: Path, attention: str | None) -> None:
+@pytest.mark.parametrize("attention,shared", [(None, False), ("separate", False), ("separate", True)])
+def test_training_reduces_loss_and_finds_the_pattern(tmp_path: Path, attention: str | None, shared: bool) -> None:
     model = fresh()
     cfg = TrainConfig(steps=32, batch_size=4, save_every=100, positive_weight=3.0,
-                      schema_attention=attention)  # type: ignore[arg-type]
+                      schema_attention=attention, shared_schema=shared)  # type: ignore[arg-type]
     losses = Trainer(model, records(), cfg, tmp_path).run(progress=False)
     assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5
     found = model.extract("Please contact Anna Lee at ann@x.org today.", Schema().entities(["person"]),
@@ -131,6 +133,74 @@ def test_micro_batching_keeps_the_objective(tmp_path: Path) -> None:
     assert grads[0].keys() == grads[1].keys() and len(grads[0]) > 50
     for name, grad in grads[0].items():
         assert torch.allclose(grad, grads[1][name], rtol=1e-3, atol=1e-6), name
+
+
+def mixed_records() -> list[Record]:
+    """Three documents with different labels, one of them not routed."""
+    texts = [("Call Maria Garcia on +44 20 7946 0958.", [(5, 17, "person"), (21, 37, "phone_number")],
+              "customer communication"),
+             ("SSN 078-05-1120 belongs to John Lee.", [(4, 15, "ssn"), (27, 35, "person")], "finance"),
+             ("Release 4.2 ships on Monday.", [], None)]
+    return [Record(t, [SpanLabel(a, b, lab) for a, b, lab in spans], domain=d) for t, spans, d in texts]
+
+
+def test_a_shared_prompt_asks_every_document_for_the_batchs_labels() -> None:
+    model = fresh()
+    docs = mixed_records()
+    for seed in range(20):
+        examples = build_shared_examples(docs, model.prompts, random.Random(seed), 12,
+                                         Augmentation(drop_label_prob=0, domain_task_prob=1.0), schema_budget=256)
+        (schema,) = {e.encoded.schema.ids for e in examples}  # one prompt for the batch
+        assert len(schema) <= 256
+        (task,) = [t for t in examples[0].encoded.schema.tasks if t.kind == "entities"]
+        asked = {name: key for key in BY_KEY for name in task.labels if name in BY_KEY[key].names}
+        assert {"person", "phone_number", "ssn"} <= set(asked.values())
+        for example, record in zip(examples, docs):
+            words = example.encoded.words
+            targets = {(words[s].start, words[s + w].end, asked[task.labels[i]]) for i, s, w in example.span_targets}
+            assert targets == {(s.start, s.end, s.label) for s in record.spans}  # others' labels: negatives here
+        assert [e.domain_target is None for e in examples] == [False, False, True]
+
+
+def test_a_shared_prompt_is_cut_to_its_budget_negatives_first() -> None:
+    model = fresh()
+    examples = build_shared_examples(mixed_records(), model.prompts, random.Random(1), 12,
+                                     Augmentation(negatives=(30, 30), description_prob=1.0, drop_label_prob=0),
+                                     schema_budget=120)
+    (task,) = [t for t in examples[0].encoded.schema.tasks if t.kind == "entities"]
+    assert len(examples[0].encoded.schema.ids) <= 120 and 3 <= len(task.labels) < 30
+    assert sum(len(e.span_targets) for e in examples) == 4  # every present label survived the cut
+
+
+def test_a_shared_prompt_step_keeps_the_objective_of_the_masked_pass() -> None:
+    """Encoding the prompt once and the texts flat (training with ``shared_schema``)
+    gives the loss and gradients of the full role-masked pass over each padded row."""
+    docs = mixed_records()
+    cfg = TrainConfig(shared_schema=True, schema_attention="separate")
+    losses, grads = [], []
+    for flat in (True, False):
+        model = fresh()
+        model.set_schema_attention("separate")
+        net = model.network.eval()  # dropout off: the masks are the only thing allowed to differ
+        examples = build_shared_examples(docs, model.prompts, random.Random(5), 12,
+                                         Augmentation(domain_task_prob=1.0), schema_budget=256)
+        texts = [e.encoded for e in examples]
+        counts = [[1 if t.kind != "classification" else None for t in e.schema.tasks] for e in texts]
+        hidden = None if flat else segments.encode(net.encoder, texts, "separate")
+        scores = net.score(texts, 12, counts=counts, hidden=hidden, memo=TextMemo() if flat else None)
+        loss = torch.stack([example_loss(e, s, cfg) for e, s in zip(examples, scores)]).sum()
+        loss.backward()
+        losses.append(float(loss.detach()))
+        grads.append({n: p.grad for n, p in net.named_parameters() if p.grad is not None})
+    assert abs(losses[0] - losses[1]) <= 1e-5 * losses[0]
+    assert grads[0].keys() == grads[1].keys() and len(grads[0]) > 50
+    for name, grad in grads[0].items():
+        assert torch.allclose(grad, grads[1][name], rtol=1e-3, atol=1e-6), name
+
+
+def test_a_shared_prompt_needs_separate_attention(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="shared_schema needs schema_attention 'separate'.*'joint'"):
+        Trainer(fresh(), records(), TrainConfig(shared_schema=True), tmp_path)
 
 
 def test_cli_trains_and_writes_a_loadable_model(tmp_path: Path) -> None:

@@ -80,7 +80,9 @@ class GLiNER2Network(nn.Module):
         """Run the encoder on right-padded input ids; returns ``[B, T, H]``.  Under a
         segmented ``schema_attention`` at inference, texts sharing one schema run
         against its cached states (``redactor.model.segments``); under ``"separate"``
-        their own states go into ``memo``, where the next label group finds them."""
+        their own states go into ``memo``, where the next label group finds them.  In
+        training, texts sharing one prompt under ``"separate"`` take the same route with
+        the prompt encoded afresh (weights change between steps, so nothing is cached)."""
         if self.schema_attention != "joint":
             shared = {t.schema.ids for t in texts}
             if len(shared) == 1 and torch.is_inference_mode_enabled():
@@ -89,6 +91,10 @@ class GLiNER2Network(nn.Module):
                     return segments.encode_separate(self.encoder, list(texts), states,
                                                     TextMemo() if memo is None else memo)
                 return segments.encode_cached(self.encoder, list(texts), states, self.schema_attention)
+            if len(shared) == 1 and self.schema_attention == "separate":  # training on one shared prompt
+                states = segments.schema_states(self.encoder, texts[0].schema, self.schema_attention)
+                return segments.encode_separate(self.encoder, list(texts), states,
+                                                TextMemo() if memo is None else memo)
             return segments.encode(self.encoder, list(texts), self.schema_attention)
         device = self.count_pred[0].weight.device
         width = max(len(t.input_ids) for t in texts)

@@ -63,14 +63,11 @@ def _negatives(present: list[str], rng: random.Random, aug: Augmentation) -> lis
     return chosen + rng.sample(rest, min(len(rest), count - len(chosen)))
 
 
-def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, max_width: int,
-                  aug: Augmentation, train: bool = True, max_positions: int = 512) -> Example:
-    """Sample a schema for ``record`` and encode it with its targets.
-
-    With ``train=False`` the schema is deterministic: every trained label present
-    plus all others, primary names, descriptions on (what evaluation asks).
-    """
-    present = sorted({s.label for s in record.spans if s.label in BY_KEY})
+def _sample_entities(present: list[str], rng: random.Random, aug: Augmentation, train: bool
+                     ) -> tuple[list[str], dict[str, str], dict[str, str | None]]:
+    """The entity prompt for documents whose trained labels are ``present``: the label
+    keys asked for (shuffled, with negatives), the name each is asked by, and the
+    prompt itself (name -> description, or None without descriptions)."""
     if train:
         present = [k for k in present if rng.random() >= aug.drop_label_prob]
         keys = present + _negatives(present, rng, aug)
@@ -88,20 +85,24 @@ def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, ma
         names = {key: BY_KEY[key].name for key in keys}
     entities = {names[k]: (rng.choice(BY_KEY[k].descriptions) if train else BY_KEY[k].descriptions[0])
                 if describe else None for k in keys}
-    with_domain = record.domain in DOMAINS and (not train or rng.random() < aug.domain_task_prob)
-    while True:  # drop absent labels until prompt + text fit the encoder
-        schema = Schema().entities(entities)
-        if with_domain:
-            schema.classification(DOMAIN_TASK, list(DOMAINS))
-        encoded = prompts.encode_text(record.text, prompts.encode_schema(schema))
-        absent = [k for k in keys if k not in present]
-        if len(encoded.input_ids) <= max_positions or not absent:
-            break
-        keys.remove(absent[-1])
-        entities.pop(names[absent[-1]])
-    if len(encoded.input_ids) > max_positions:
-        raise ValueError(f"record {record.id or '(no id)'}: {len(encoded.input_ids)} positions even "
-                         f"without negative labels; chunk it first (chunk_record)")
+    return keys, names, entities
+
+
+def _schema(entities: dict[str, str | None], with_domain: bool) -> Schema:
+    schema = Schema().entities(entities)
+    if with_domain:
+        schema.classification(DOMAIN_TASK, list(DOMAINS))
+    return schema
+
+
+def _drop_label(key: str, keys: list[str], names: dict[str, str], entities: dict[str, str | None]) -> None:
+    keys.remove(key)
+    entities.pop(names[key])
+
+
+def _example(record: Record, encoded: EncodedText, keys: list[str], with_domain: bool,
+             max_width: int) -> Example:
+    """``record``'s targets on the span grid of ``encoded`` (prompt labels ``keys``)."""
     domain_target = DOMAINS.index(record.domain) if with_domain else None  # type: ignore[arg-type]
     starts, ends = _word_index(encoded)
     index = {k: i for i, k in enumerate(keys)}
@@ -115,6 +116,58 @@ def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, ma
             continue
         targets.append((index[span.label], s, e - s))
     return Example(encoded, targets, domain_target, dropped)
+
+
+def _present(records: list[Record]) -> list[str]:
+    return sorted({s.label for record in records for s in record.spans if s.label in BY_KEY})
+
+
+def build_example(record: Record, prompts: PromptEncoder, rng: random.Random, max_width: int,
+                  aug: Augmentation, train: bool = True, max_positions: int = 512) -> Example:
+    """Sample a schema for ``record`` and encode it with its targets.
+
+    With ``train=False`` the schema is deterministic: every trained label present
+    plus all others, primary names, descriptions on (what evaluation asks).
+    """
+    present = _present([record])
+    keys, names, entities = _sample_entities(present, rng, aug, train)
+    with_domain = record.domain in DOMAINS and (not train or rng.random() < aug.domain_task_prob)
+    while True:  # drop absent labels until prompt + text fit the encoder
+        encoded = prompts.encode_text(record.text, prompts.encode_schema(_schema(entities, with_domain)))
+        absent = [k for k in keys if k not in present]
+        if len(encoded.input_ids) <= max_positions or not absent:
+            break
+        _drop_label(absent[-1], keys, names, entities)
+    if len(encoded.input_ids) > max_positions:
+        raise ValueError(f"record {record.id or '(no id)'}: {len(encoded.input_ids)} positions even "
+                         f"without negative labels; chunk it first (chunk_record)")
+    return _example(record, encoded, keys, with_domain, max_width)
+
+
+def build_shared_examples(records: list[Record], prompts: PromptEncoder, rng: random.Random,
+                          max_width: int, aug: Augmentation, schema_budget: int) -> list[Example]:
+    """One sampled prompt for a whole batch: every trained label present in any of
+    ``records`` (each dropped with ``drop_label_prob``) plus negatives.
+
+    Under ``"separate"`` attention neither the prompt's states nor a text's depend on
+    the other, so a batch sharing its prompt encodes it once instead of once per text:
+    on the synthetic mix the prompt was two thirds of a step's positions.  A label
+    present in one document is a negative for the others, as a policy's full label set
+    is at inference.  The prompt is cut, negatives first, to ``schema_budget`` subwords
+    (the inference label groups' budget); a label cut from it is not a target.
+    """
+    present = _present(records)
+    keys, names, entities = _sample_entities(present, rng, aug, True)
+    routed = [record.domain in DOMAINS for record in records]
+    with_domain = any(routed) and rng.random() < aug.domain_task_prob
+    while True:
+        schema = prompts.encode_schema(_schema(entities, with_domain))
+        if len(schema.ids) + schema.prefix_subwords <= schema_budget or len(keys) == 1:
+            break
+        absent = [k for k in keys if k not in present]
+        _drop_label(absent[-1] if absent else keys[-1], keys, names, entities)
+    return [_example(record, prompts.encode_text(record.text, schema), keys, with_domain and routed_here,
+                     max_width) for record, routed_here in zip(records, routed)]
 
 
 def chunk_record(record: Record, prompts: PromptEncoder, max_subwords: int) -> list[Record]:

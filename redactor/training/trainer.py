@@ -21,7 +21,9 @@ Speed on the 2-core CPU: a step's examples run through the encoder in micro-batc
 similar length (``micro_batch_tokens`` padded positions at most) and their gradients are
 accumulated.  The objective is the same batch mean, but padding, which cost almost half
 of every step with random batches (measured: 5.3 s -> 2.7 s for 8 examples of 54-471
-positions), is mostly gone.
+positions), is mostly gone.  With ``shared_schema`` (``"separate"`` attention only) a
+step's examples share one sampled prompt (``build_shared_examples``): it is encoded
+once and the texts run flat, in one forward pass.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ import torch.nn.functional as F
 
 from redactor.model.extractor import GLiNER2
 from redactor.model.network import TaskScores
-from redactor.model.segments import SchemaAttention
+from redactor.model.segments import SchemaAttention, TextMemo
 from redactor.model.words import Splitter
-from redactor.training.collate import Augmentation, Example, build_example
+from redactor.training.collate import Augmentation, Example, build_example, build_shared_examples
 from redactor.training.records import Record
 
 STATE_FILE = "train_state.pt"
@@ -67,6 +69,7 @@ class TrainConfig:
     save_every: int = 200
     attention_dropout: float = 0.0  # >0 pushes CPU attention onto the slow math kernel (3-5x)
     micro_batch_tokens: int = 1024  # padded positions per forward pass (gradients accumulate)
+    shared_schema: bool = False  # one prompt per step, encoded once ("separate" attention only)
     augmentation: Augmentation = field(default_factory=Augmentation)
 
     @classmethod
@@ -138,6 +141,9 @@ class Trainer:
         self.model, self.records, self.cfg, self.out_dir = model, list(records), cfg, Path(out_dir)
         prepare_model(model, cfg)
         net = model.network
+        if cfg.shared_schema and net.schema_attention != "separate":
+            raise ValueError(f"shared_schema needs schema_attention 'separate' (texts that do not read the "
+                             f"prompt), the model has {net.schema_attention!r}")
         for module in net.encoder.modules():
             if type(module).__name__.endswith("SelfAttention") and isinstance(
                     getattr(module, "dropout", None), torch.nn.Dropout):
@@ -146,7 +152,7 @@ class Trainer:
         heads = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
         self.optimizer = torch.optim.AdamW(
             [{"params": encoder, "lr": cfg.lr_encoder}, {"params": heads, "lr": cfg.lr_heads}],
-            weight_decay=cfg.weight_decay)
+            weight_decay=cfg.weight_decay, fused=True)  # 5x faster step than the per-tensor loop on CPU
         warmup = max(1, int(cfg.warmup_ratio * cfg.steps))
 
         def schedule(step: int) -> float:
@@ -161,6 +167,10 @@ class Trainer:
         """The examples of ``step``: a pure function of (seed, step)."""
         rng = random.Random(self.cfg.seed * 1_000_003 + step)
         picks = [rng.randrange(len(self.records)) for _ in range(self.cfg.batch_size)]
+        if self.cfg.shared_schema:
+            return build_shared_examples([self.records[i] for i in picks], self.model.prompts, rng,
+                                         self.cfg.max_width, self.cfg.augmentation,
+                                         schema_budget=self.model.config.max_positions // 2)
         return [build_example(self.records[i], self.model.prompts, rng, self.cfg.max_width,
                               self.cfg.augmentation, max_positions=self.model.config.max_positions)
                 for i in picks]
@@ -172,11 +182,14 @@ class Trainer:
         net = self.model.network.train()
         self.optimizer.zero_grad(set_to_none=True)
         total = 0.0
-        for group in micro_batches([len(e.encoded.input_ids) for e in examples], self.cfg.micro_batch_tokens):
+        groups = ([list(range(len(examples)))] if self.cfg.shared_schema  # flat: no padding to avoid
+                  else micro_batches([len(e.encoded.input_ids) for e in examples], self.cfg.micro_batch_tokens))
+        for group in groups:
             part = [examples[i] for i in group]
             counts = [[1 if t.kind != "classification" else None for t in e.encoded.schema.tasks]
                       for e in part]
-            scores = net.score([e.encoded for e in part], self.cfg.max_width, counts=counts)
+            scores = net.score([e.encoded for e in part], self.cfg.max_width, counts=counts,
+                               memo=TextMemo() if self.cfg.shared_schema else None)
             loss = torch.stack([example_loss(e, s, self.cfg) for e, s in zip(part, scores)]).sum() / len(examples)
             loss.backward()
             total += float(loss.detach())
