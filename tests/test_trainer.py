@@ -187,7 +187,9 @@ def test_a_shared_prompt_step_keeps_the_objective_of_the_masked_pass() -> None:
         texts = [e.encoded for e in examples]
         counts = [[1 if t.kind != "classification" else None for t in e.schema.tasks] for e in texts]
         hidden = None if flat else segments.encode(net.encoder, texts, "separate")
-        scores = net.score(texts, 12, counts=counts, hidden=hidden, memo=TextMemo() if flat else None)
+        memo = TextMemo() if flat else None
+        scores = net.score(texts, 12, counts=counts, hidden=hidden, memo=memo)
+        assert memo is None or len(memo.states) == len(docs)  # the flat route ran: each text encoded alone
         loss = torch.stack([example_loss(e, s, cfg) for e, s in zip(examples, scores)]).sum()
         loss.backward()
         losses.append(float(loss.detach()))

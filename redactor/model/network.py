@@ -84,17 +84,15 @@ class GLiNER2Network(nn.Module):
         training, texts sharing one prompt under ``"separate"`` take the same route with
         the prompt encoded afresh (weights change between steps, so nothing is cached)."""
         if self.schema_attention != "joint":
-            shared = {t.schema.ids for t in texts}
-            if len(shared) == 1 and torch.is_inference_mode_enabled():
-                states = self._states(texts[0].schema)
+            shared = len({t.schema.ids for t in texts}) == 1
+            inference = torch.is_inference_mode_enabled()
+            if shared and (inference or self.schema_attention == "separate"):
+                states = (self._states(texts[0].schema) if inference
+                          else segments.schema_states(self.encoder, texts[0].schema, self.schema_attention))
                 if self.schema_attention == "separate":
                     return segments.encode_separate(self.encoder, list(texts), states,
                                                     TextMemo() if memo is None else memo)
                 return segments.encode_cached(self.encoder, list(texts), states, self.schema_attention)
-            if len(shared) == 1 and self.schema_attention == "separate":  # training on one shared prompt
-                states = segments.schema_states(self.encoder, texts[0].schema, self.schema_attention)
-                return segments.encode_separate(self.encoder, list(texts), states,
-                                                TextMemo() if memo is None else memo)
             return segments.encode(self.encoder, list(texts), self.schema_attention)
         device = self.count_pred[0].weight.device
         width = max(len(t.input_ids) for t in texts)
