@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
 import subprocess
 import sys
@@ -162,6 +164,31 @@ def test_a_shared_prompt_asks_every_document_for_the_batchs_labels() -> None:
         assert [e.domain_target is None for e in examples] == [False, False, True]
 
 
+def test_labels_a_corpus_does_not_annotate_teach_nothing_on_its_documents() -> None:
+    """A tweet annotated for persons only shares the batch's prompt (SSN, phone...),
+    but those rows are unknown on it: no loss, whatever the model scores there."""
+    model = fresh()
+    docs = mixed_records()
+    docs[0].annotates = ("person",)
+    examples = build_shared_examples(docs, model.prompts, random.Random(3), 12,
+                                     Augmentation(drop_label_prob=0, domain_task_prob=0.0), schema_budget=256)
+    (task,) = [t for t in examples[0].encoded.schema.tasks if t.kind == "entities"]
+    asked = [next(k for k in BY_KEY if name in BY_KEY[k].names) for name in task.labels]
+    assert {asked[i] for i in examples[0].unknown_labels} == set(asked) - {"person"}
+    assert examples[1].unknown_labels == ()  # an unrestricted record learns every row
+    counts = [[1] for _ in examples]
+    with torch.no_grad():
+        scores = model.network.eval().score([e.encoded for e in examples], 12, counts=counts)
+    cfg = TrainConfig()
+    base = float(example_loss(examples[0], scores[0], cfg))
+    unknown, known = examples[0].unknown_labels[0], asked.index("person")
+    for row, changes in ((unknown, False), (known, True)):
+        logits = scores[0][0].span_logits.clone()
+        logits[0, row] += 5.0
+        shifted = [dataclasses.replace(scores[0][0], span_logits=logits)]
+        assert (abs(float(example_loss(examples[0], shifted, cfg)) - base) > 1e-3) is changes
+
+
 def test_a_shared_prompt_is_cut_to_its_budget_negatives_first() -> None:
     model = fresh()
     examples = build_shared_examples(mixed_records(), model.prompts, random.Random(1), 12,
@@ -277,3 +304,23 @@ def test_a_corpus_entry_can_skip_its_head_and_repeat_its_tail(tmp_path: Path) ->
     assert [r.text for r in load_corpus({"path": "dev.jsonl"}, tmp_path)] == [r.text for r in corpus]
     with pytest.raises(ValueError, match="files entry dev.jsonl: skip must be an integer >= 0 and repeat >= 1"):
         load_corpus({"path": "dev.jsonl", "repeat": 0}, tmp_path)
+
+
+def test_a_mapped_corpus_annotates_only_its_mapped_labels(tmp_path: Path) -> None:
+    """A foreign corpus's label map says which labels it annotates; ``annotates`` says it
+    outright; a corpus in our own labels annotates every label; chunks keep it."""
+    from redactor.training.train import load_corpus
+
+    write_jsonl(tmp_path / "c.jsonl", records(4))
+    mapped = load_corpus({"path": "c.jsonl", "label_map": {"person": "person", "x": None}}, tmp_path)
+    assert {r.annotates for r in mapped} == {("email", "person")}  # the map's target and the kept spans
+    listed = load_corpus({"path": "c.jsonl", "annotates": ["person", "email", "date"]}, tmp_path)
+    assert listed[0].annotates == ("person", "email", "date")
+    assert load_corpus({"path": "c.jsonl"}, tmp_path)[0].annotates is None
+    with pytest.raises(ValueError, match="files entry c.jsonl: annotates unknown labels \\['persons'\\]"):
+        load_corpus({"path": "c.jsonl", "annotates": ["persons"]}, tmp_path)
+    long = Record(" ".join(["word"] * 600) + " Maria Garcia", [SpanLabel(3000, 3012, "person")],
+                  annotates=("person",))
+    pieces = chunk_record(long, fresh().prompts, 256)
+    assert len(pieces) > 1 and {p.annotates for p in pieces} == {("person",)}
+    assert Record.from_json(json.loads(long.to_json())) == long

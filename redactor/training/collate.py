@@ -10,7 +10,7 @@ present.  Targets are word-level (start word, width) cells of the span grid.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from redactor.model.prompt import EncodedText, PromptEncoder
 from redactor.model.schema import Schema
@@ -41,6 +41,7 @@ class Example:
     span_targets: list[tuple[int, int, int]]  # (label index, start word, width)
     domain_target: int | None  # index into DOMAINS for the classification task
     dropped_spans: int  # gold spans that could not be targets (too wide / unaligned)
+    unknown_labels: tuple[int, ...] = ()  # prompt labels the record's source does not annotate: no loss
 
 
 def _word_index(encoded: EncodedText) -> tuple[dict[int, int], dict[int, int]]:
@@ -102,7 +103,11 @@ def _drop_label(key: str, keys: list[str], names: dict[str, str], entities: dict
 
 def _example(record: Record, encoded: EncodedText, keys: list[str], with_domain: bool,
              max_width: int) -> Example:
-    """``record``'s targets on the span grid of ``encoded`` (prompt labels ``keys``)."""
+    """``record``'s targets on the span grid of ``encoded`` (prompt labels ``keys``).
+
+    Labels its source does not annotate (``record.annotates``) are unknown, not absent:
+    they stay in the prompt, as at inference, but teach nothing on this record.
+    """
     domain_target = DOMAINS.index(record.domain) if with_domain else None  # type: ignore[arg-type]
     starts, ends = _word_index(encoded)
     index = {k: i for i, k in enumerate(keys)}
@@ -115,7 +120,9 @@ def _example(record: Record, encoded: EncodedText, keys: list[str], with_domain:
             dropped += 1
             continue
         targets.append((index[span.label], s, e - s))
-    return Example(encoded, targets, domain_target, dropped)
+    annotated = record.annotates
+    unknown = () if annotated is None else tuple(i for i, k in enumerate(keys) if k not in annotated)
+    return Example(encoded, targets, domain_target, dropped, unknown)
 
 
 def _present(records: list[Record]) -> list[str]:
@@ -182,6 +189,5 @@ def chunk_record(record: Record, prompts: PromptEncoder, max_subwords: int) -> l
         begin, end = window.char_start, window.char_end
         spans = [SpanLabel(s.start - begin, s.end - begin, s.label) for s in record.spans
                  if begin <= s.start and s.end <= end]
-        pieces.append(Record(record.text[begin:end], spans, record.domain, record.family,
-                             record.locale, record.id))
+        pieces.append(replace(record, text=record.text[begin:end], spans=spans))
     return pieces

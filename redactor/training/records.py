@@ -38,6 +38,10 @@ class Record:
     family: str | None = None
     locale: str | None = None
     id: str | None = None
+    # The label keys its source annotates; None: every label (our synthetic documents).
+    # A real corpus mapped to a few labels says nothing about the others: a city in a
+    # tweet annotated for persons only is not evidence that cities are not PII.
+    annotates: tuple[str, ...] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, object], where: str = "record") -> Record:
@@ -55,7 +59,12 @@ class Record:
                 raise ValueError(f"{where}: spans[{i}] offsets {span.start}-{span.end} outside the text")
             spans.append(span)
         extra = {k: data.get(k) for k in ("domain", "family", "locale", "id")}
-        return cls(text, spans, **{k: None if v is None else str(v) for k, v in extra.items()})
+        annotates = data.get("annotates")
+        if annotates is not None and not (isinstance(annotates, list)
+                                          and all(isinstance(a, str) for a in annotates)):
+            raise ValueError(f"{where}: 'annotates' must be a list of label keys")
+        return cls(text, spans, **{k: None if v is None else str(v) for k, v in extra.items()},
+                   annotates=None if annotates is None else tuple(annotates))
 
     def to_json(self) -> str:
         """One JSONL line."""

@@ -17,6 +17,7 @@ import yaml
 
 from redactor.model.extractor import GLiNER2
 from redactor.training.collate import chunk_record
+from redactor.training.labels import BY_KEY
 from redactor.training.records import Record, load_records
 from redactor.training.trainer import Trainer, TrainConfig, prepare_model
 
@@ -28,6 +29,7 @@ def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
     evaluator and the calibration read can lend its tail to training without the
     measured documents ever being seen.  ``repeat: K`` lists the records K times, to
     weigh a small real corpus against tens of thousands of synthetic documents.
+    The records annotate only the labels of ``_annotated_labels``.
     """
     skip, repeat = entry.get("skip", 0), entry.get("repeat", 1)
     if not (isinstance(skip, int) and skip >= 0 and isinstance(repeat, int) and repeat >= 1):
@@ -35,12 +37,31 @@ def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
                          f"got skip={skip!r}, repeat={repeat!r}")
     records, _ = load_records(base / entry["path"], entry.get("label_map", {}))
     records = records[skip:]
+    annotates = _annotated_labels(entry, records)
     for record in records:
         record.domain = entry.get("domain", record.domain)
+        record.annotates = annotates or record.annotates
     limit = entry.get("limit")
     if limit is not None:
         records = random.Random(0).sample(records, min(limit, len(records)))
     return records * repeat
+
+
+def _annotated_labels(entry: dict[str, Any], records: list[Record]) -> tuple[str, ...] | None:
+    """The labels a corpus annotates: ``annotates`` when the entry lists them, else
+    with a ``label_map`` its targets plus the labels its spans carry (a foreign corpus
+    annotated for persons says nothing about cities), else every label (None)."""
+    listed = entry.get("annotates")
+    if listed is not None:
+        unknown = sorted(set(listed) - set(BY_KEY))
+        if unknown:
+            raise ValueError(f"files entry {entry['path']}: annotates unknown labels {unknown}")
+        return tuple(listed)
+    label_map = entry.get("label_map")
+    if not label_map:
+        return None
+    spans = {s.label for record in records for s in record.spans}
+    return tuple(sorted({v for v in label_map.values() if v is not None} | spans))
 
 
 def build_records(config: dict[str, Any], base: Path, model: GLiNER2) -> list[Record]:

@@ -96,6 +96,7 @@ def example_loss(example: Example, scores: Sequence[TaskScores], cfg: TrainConfi
             for label, start, width in example.span_targets:
                 target[label, start, width] = 1.0
             valid = torch.isfinite(logits)
+            valid[list(example.unknown_labels)] = False  # labels the record's corpus does not annotate
             cells = F.binary_cross_entropy_with_logits(
                 logits[valid], target[valid], reduction="sum",
                 pos_weight=torch.tensor(cfg.positive_weight))
