@@ -9,7 +9,7 @@ schema).  What is here:
   default: a repeated text (log lines, CSV cells, form letters) is run once; results
   are keyed by the schema, the decoding options and the text, so nothing else is
   served from it, and they are shared, so callers only read them;
-* int8 encoder Linear layers (:func:`quantize_encoder`), opt-in.  Activations are
+* int8 Linear layers (:func:`quantize_encoder`), opt-in.  Activations are
   quantized on a *fixed* range per layer, from a calibration on dev text stored with
   the model (:func:`channel_ranges`, ``int8_calibration.safetensors``).  A range per
   call (``torch.ao``'s dynamic quantization) made a text's scores depend on the texts
@@ -20,8 +20,8 @@ schema).  What is here:
   divided by ``s_j = sqrt(max|x_j| / max|W_:,j|)`` and the weight column multiplied
   by it, which leaves the product unchanged and splits the range between activations
   and weights.  The FFN down-projections stay fp32: their inputs (after GELU) carry the
-  largest outliers.  It quantizes a copy, never the weights a trainer or another
-  caller holds.
+  largest outliers.  The span head's per-word MLPs run int8 the same way.  It
+  quantizes a copy, never the weights a trainer or another caller holds.
 """
 
 from __future__ import annotations
@@ -77,18 +77,34 @@ class StaticInt8Linear(nn.Module):
         return out.reshape(*x.shape[:-1], self.out_features)
 
 
+#: The span head's per-word MLPs (H -> 4H -> H for span starts and ends): as much work per
+#: word as two encoder layers, a third of a 55-word text's time in fp32 (profiled).  What
+#: reads the queries (the out-layer folded into them, the span products) stays fp32.
+_SPAN_MLPS = tuple(f"span_rep.span_rep_layer.{mlp}.{index}" for mlp in ("project_start", "project_end")
+                   for index in (0, 3))
+
+
 def quantized_layers(network: GLiNER2Network) -> list[str]:
-    """The encoder Linear layers that run int8: the transformer layers' own (not the
-    unused pooler's), all but each FFN down-projection."""
-    return [name for name, module in network.encoder.named_modules()
-            if isinstance(module, nn.Linear) and name.startswith("encoder.layer.") and not _is_down_projection(name)]
+    """The Linear layers that run int8: the encoder's transformer layers' own (not the
+    unused pooler's) but each FFN down-projection, named as in ``network.encoder``,
+    then the span head's per-word MLPs, named as in ``network``."""
+    encoder = [name for name, module in network.encoder.named_modules()
+               if isinstance(module, nn.Linear) and name.startswith("encoder.layer.")
+               and not _is_down_projection(name)]
+    return encoder + list(_SPAN_MLPS)
+
+
+def _layer_owner(network: nn.Module, name: str) -> tuple[nn.Module, str]:
+    """The module holding layer ``name`` of :func:`quantized_layers`, and its attribute."""
+    root = network if name.startswith("span_rep.") else network.encoder  # type: ignore[union-attr]
+    parent, _, child = name.rpartition(".")
+    return root.get_submodule(parent), child
 
 
 def channel_ranges(network: GLiNER2Network, run: Callable[[], Any]) -> Int8Calibration:
     """Per input channel, the smallest and largest value each layer of
     :func:`quantized_layers` sees while ``run()`` drives the network (on dev text)."""
     seen: Int8Calibration = {}
-    modules = dict(network.encoder.named_modules())
 
     def recorder(name: str) -> Callable[[nn.Module, tuple[torch.Tensor, ...]], None]:
         def record(_module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
@@ -99,7 +115,8 @@ def channel_ranges(network: GLiNER2Network, run: Callable[[], Any]) -> Int8Calib
             seen[name] = (low, high)
         return record
 
-    handles = [modules[name].register_forward_pre_hook(recorder(name)) for name in quantized_layers(network)]
+    handles = [getattr(*_layer_owner(network, name)).register_forward_pre_hook(recorder(name))
+               for name in quantized_layers(network)]
     try:
         run()
     finally:
@@ -109,17 +126,15 @@ def channel_ranges(network: GLiNER2Network, run: Callable[[], Any]) -> Int8Calib
 
 
 def quantize_encoder(network: GLiNER2Network, calibration: Int8Calibration) -> GLiNER2Network:
-    """A copy of ``network`` whose encoder Linear layers (but the FFN down-projections)
-    run int8 on the calibrated ranges; the heads stay fp32: their outputs are the
-    scores the thresholds apply to."""
+    """A copy of ``network`` whose :func:`quantized_layers` run int8 on the calibrated
+    ranges; what makes the scores from the queries stays fp32."""
     missing = [name for name in quantized_layers(network) if name not in calibration]
     if missing:
-        raise ValueError(f"the int8 calibration lacks {len(missing)} encoder layers (e.g. {missing[0]}): "
+        raise ValueError(f"the int8 calibration lacks {len(missing)} layers (e.g. {missing[0]}): "
                          f"calibrate this model again (GLiNER2.calibrate_int8)")
     fast = copy.deepcopy(network)
     for name in quantized_layers(fast):
-        parent_name, _, child = name.rpartition(".")
-        parent = fast.encoder.get_submodule(parent_name)
+        parent, child = _layer_owner(fast, name)
         linear, (low, high) = getattr(parent, child), calibration[name]
         if low.shape != (linear.in_features,) or high.shape != low.shape:
             raise ValueError(f"the int8 calibration of {name} has {tuple(low.shape)} channels, the layer "

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     model.calibrate_int8(texts, prompts(model))
     calibration = model.int8_calibration or {}
     save_calibration(args.model, calibration)
-    print(f"int8 calibration of {len(calibration)} encoder layers from {len(texts)} texts "
+    print(f"int8 calibration of {len(calibration)} layers from {len(texts)} texts "
           f"-> {args.model / CALIBRATION_FILE}")
 
 
