@@ -40,7 +40,7 @@ def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
     annotates = _annotated_labels(entry, records)
     for record in records:
         record.domain = entry.get("domain", record.domain)
-        record.annotates = annotates or record.annotates
+        record.annotates = record.annotates if annotates is None else annotates
     limit = entry.get("limit")
     if limit is not None:
         records = random.Random(0).sample(records, min(limit, len(records)))
@@ -53,6 +53,9 @@ def _annotated_labels(entry: dict[str, Any], records: list[Record]) -> tuple[str
     annotated for persons says nothing about cities), else every label (None)."""
     listed = entry.get("annotates")
     if listed is not None:
+        if not isinstance(listed, list):
+            raise ValueError(f"files entry {entry['path']}: annotates must be a list of label keys, "
+                             f"got {listed!r}")
         unknown = sorted(set(listed) - set(BY_KEY))
         if unknown:
             raise ValueError(f"files entry {entry['path']}: annotates unknown labels {unknown}")
