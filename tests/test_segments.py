@@ -58,7 +58,9 @@ def test_schema_states_do_not_depend_on_the_text_but_readers_do(model: GLiNER2, 
     two, _ = states(model, TEXTS[1:2], schema(), cached=False)
     schema_cols = [i for i, r in enumerate(role) if r == SCHEMA]
     reader_cols = [i for i, r in enumerate(role) if r == READER]
-    assert torch.equal(one[0, schema_cols], two[0, schema_cols])
+    # equal up to rounding: the masked attention kernel blocks rows of different lengths differently
+    # (bit-equal on earlier CPUs, 1-ulp-level differences on the 2026-12-01 one)
+    assert torch.allclose(one[0, schema_cols], two[0, schema_cols], rtol=0, atol=1e-5)
     assert not torch.allclose(one[0, reader_cols], two[0, reader_cols], atol=1e-3)  # routing reads the text
 
 
