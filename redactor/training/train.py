@@ -52,6 +52,7 @@ def _annotated_labels(entry: dict[str, Any], records: list[Record]) -> tuple[str
     with a ``label_map`` its targets plus the labels its spans carry (a foreign corpus
     annotated for persons says nothing about cities), else every label (None)."""
     listed = entry.get("annotates")
+    spans = {s.label for record in records for s in record.spans}
     if listed is not None:
         if not isinstance(listed, list):
             raise ValueError(f"files entry {entry['path']}: annotates must be a list of label keys, "
@@ -59,11 +60,14 @@ def _annotated_labels(entry: dict[str, Any], records: list[Record]) -> tuple[str
         unknown = sorted(set(listed) - set(BY_KEY))
         if unknown:
             raise ValueError(f"files entry {entry['path']}: annotates unknown labels {unknown}")
+        unlisted = sorted(spans - set(listed))  # their gold spans would carry no loss
+        if unlisted:
+            raise ValueError(f"files entry {entry['path']}: its spans carry labels {unlisted} "
+                             f"that annotates does not list")
         return tuple(listed)
     label_map = entry.get("label_map")
     if not label_map:
         return None
-    spans = {s.label for record in records for s in record.spans}
     return tuple(sorted({v for v in label_map.values() if v is not None} | spans))
 
 
