@@ -321,7 +321,7 @@ def test_a_mapped_corpus_annotates_only_its_mapped_labels(tmp_path: Path) -> Non
         load_corpus({"path": "c.jsonl", "annotates": ["persons"]}, tmp_path)
     with pytest.raises(ValueError, match="files entry c.jsonl: annotates must be a list of label keys"):
         load_corpus({"path": "c.jsonl", "annotates": "person"}, tmp_path)
-    with pytest.raises(ValueError, match="c.jsonl: its spans carry labels \\['email'\\] that annotates does not list"):
+    with pytest.raises(ValueError, match="spans carry labels \\['email'\\] that annotates does not list"):
         load_corpus({"path": "c.jsonl", "annotates": ["person"]}, tmp_path)
     long = Record(" ".join(["word"] * 600) + " Maria Garcia", [SpanLabel(3000, 3012, "person")],
                   annotates=("person",))
