@@ -19,7 +19,7 @@ from redactor import GLiNER2, Redactor, Schema
 from redactor.engine import Finding
 from redactor.lru import LRUCache
 from redactor.model.decoding import OutputOptions, RawResult
-from redactor.model.fast import StaticInt8Linear, quantized_layers, save_calibration
+from redactor.model.fast import StaticInt8Linear, bf16_supported, quantized_layers, save_calibration
 from redactor.model.segments import TextMemo
 from redactor.operators import KeyRing
 from redactor.recognizers.gliner2 import FAST_ENV, GLiNER2Recognizer, shared_model
@@ -149,6 +149,26 @@ def test_int8_is_a_quantized_copy_that_leaves_the_model_alone(plain: GLiNER2) ->
     found = int8.extract(NOTE, schema, decoding="flat")["entities"]
     assert "John Miller" in {s["text"] for s in found["person"]}
     assert {s["text"] for s in found["email address"]} == {"john.miller@example.com"}
+
+
+def test_bf16_span_grid_shares_the_weights_and_finds_what_fp32_finds(plain: GLiNER2) -> None:
+    """The bfloat16 span grid is a copy of the modules only (no second set of weights,
+    the plain model's grid stays fp32) and finds the same spans on the fixed corpus;
+    scores move in the third decimal (products of 8-bit mantissas summed over 4H)."""
+    schema = GLiNER2Recognizer("gdpr", plain).schema()
+    bf16 = plain.optimized(bf16_spans=True, cache_size=0)
+    assert bf16.network is not plain.network
+    assert bf16.network.span_rep.span_rep_layer.grid_dtype == torch.bfloat16
+    assert plain.network.span_rep.span_rep_layer.grid_dtype == torch.float32
+    assert all(a is b for a, b in zip(bf16.network.parameters(), plain.network.parameters()))
+    expected = spans_of(plain.extract_raw(CORPUS[:5], schema, OutputOptions(threshold=1.0, decoding="flat")))
+    actual = spans_of(bf16.extract_raw(CORPUS[:5], schema, OutputOptions(threshold=1.0, decoding="flat")))
+    assert expected[0] and any(expected[0]), "no findings: equality would prove nothing"
+    assert actual[0] == expected[0]
+    assert actual[1] == pytest.approx(expected[1], abs=0.01)
+    assert actual[1] != pytest.approx(expected[1], abs=1e-6)  # it did run in bfloat16
+    by_default = plain.optimized(quantize=True, cache_size=0).network.span_rep.span_rep_layer
+    assert by_default.grid_dtype == (torch.bfloat16 if bf16_supported() else torch.float32)
 
 
 def test_static_int8_linear_smooths_an_outlier_channel_away() -> None:

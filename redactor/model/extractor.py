@@ -23,8 +23,8 @@ from redactor.model.checkpoint import CheckpointError, new_network, read_checkpo
 from redactor.model.config import DecodingMode, GLiNER2Config
 from redactor.model.decoding import OutputOptions, RawResult, decode_raw, format_result, resolve_entities
 from redactor.lru import LRUCache
-from redactor.model.fast import (CALIBRATION_FILE, Int8Calibration, channel_ranges, load_calibration,
-                                 quantize_encoder, save_calibration)
+from redactor.model.fast import (CALIBRATION_FILE, Int8Calibration, bf16_supported, channel_ranges,
+                                 load_calibration, quantize_encoder, save_calibration, with_span_grid)
 from redactor.model.network import GLiNER2Network
 from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
 from redactor.model.segments import SchemaAttention, TextMemo
@@ -110,11 +110,13 @@ class GLiNER2:
         if self.int8_calibration is not None:
             save_calibration(Path(directory), self.int8_calibration)
 
-    def optimized(self, *, quantize: bool = False, cache_size: int = 4096) -> GLiNER2:
+    def optimized(self, *, quantize: bool = False, cache_size: int = 4096,
+                  bf16_spans: bool | None = None) -> GLiNER2:
         """A view for fast CPU inference (``redactor.model.fast``): an exact-duplicate
         cache of ``cache_size`` results (0: none) and, opt-in, int8 encoder Linear
-        layers on the model's int8 calibration (``quantize``; they move scores, see
-        the README, *Fast inference*).
+        layers on the model's int8 calibration (``quantize``) and a bfloat16 span grid
+        (``bf16_spans``; None: with ``quantize`` where oneDNN runs bfloat16).  Both move
+        scores a little, see the README, *Fast inference*.
 
         This model is left as it is: trainers and plain-path callers keep fp32
         weights, and the copy shares only the tokenizer and its caches.
@@ -127,6 +129,8 @@ class GLiNER2:
                              f"GLiNER2.calibrate_int8 or python -m redactor.training.calibrate_int8 first")
         clone = self.with_options()
         clone.network = quantize_encoder(self.network, self.int8_calibration or {}) if quantize else self.network
+        if bf16_spans or (bf16_spans is None and quantize and bf16_supported()):
+            clone.network = with_span_grid(clone.network, torch.bfloat16)
         clone.cache = LRUCache(cache_size) if cache_size else None
         return clone
 

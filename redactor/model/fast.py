@@ -21,7 +21,11 @@ schema).  What is here:
   by it, which leaves the product unchanged and splits the range between activations
   and weights.  The FFN down-projections stay fp32: their inputs (after GELU) carry the
   largest outliers.  The span head's per-word MLPs run int8 the same way.  It
-  quantizes a copy, never the weights a trainer or another caller holds.
+  quantizes a copy, never the weights a trainer or another caller holds;
+* a bfloat16 span grid (:func:`with_span_grid`), with int8 where the CPU's oneDNN
+  computes bfloat16 (:func:`bf16_supported`): the ``[words, widths, 4H]`` hidden span
+  grid and its products with the queries, the head's memory-bound part (the grid is
+  12 x 4 times a text's hidden states), in half the bytes; logits come back as fp32.
 """
 
 from __future__ import annotations
@@ -141,6 +145,26 @@ def quantize_encoder(network: GLiNER2Network, calibration: Int8Calibration) -> G
                              f"{linear.in_features}: it belongs to another model (calibrate this one)")
         setattr(parent, child, StaticInt8Linear(linear, low, high))
     return fast.eval()
+
+
+def bf16_supported() -> bool:
+    """Whether oneDNN runs bfloat16 matrix products on this CPU (AVX-512 or newer);
+    elsewhere torch emulates them, slower than fp32."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch built without oneDNN
+        return False
+
+
+def with_span_grid(network: GLiNER2Network, dtype: torch.dtype) -> GLiNER2Network:
+    """``network``, or a copy of its modules whose span head builds its hidden span grid
+    in ``dtype`` (``SpanMarker.grid_dtype``); weights and buffers are shared, never cast."""
+    if network.span_rep.span_rep_layer.grid_dtype == dtype:
+        return network
+    shared: dict[int, Any] = {id(t): t for t in (*network.parameters(), *network.buffers())}
+    fast = copy.deepcopy(network, shared)
+    fast.span_rep.span_rep_layer.grid_dtype = dtype
+    return fast
 
 
 def save_calibration(directory: Path, calibration: Int8Calibration) -> None:

@@ -33,7 +33,13 @@ class SpanMarker(nn.Module):
     Computed factorized: the first out-layer is split into start/end halves applied
     once per word, and the last out-layer is folded into the queries, so the
     [words, widths, H] span tensor is never materialized.
+
+    ``grid_dtype`` is the dtype of the ``[words, widths, 4H]`` hidden span grid and of its
+    products with the queries (fp32; ``redactor.model.fast`` may set bfloat16: the grid is
+    the head's largest tensor and its sum, ReLU and products are bound by memory traffic).
     """
+
+    grid_dtype: torch.dtype = torch.float32
 
     def __init__(self, hidden: int, dropout: float = 0.1) -> None:
         super().__init__()
@@ -48,6 +54,7 @@ class SpanMarker(nn.Module):
         first, dropout = self.out_project[0], self.out_project[2]
         starts = F.linear(self.project_start(words).relu(), first.weight[:, :hidden], first.bias)
         ends = F.linear(self.project_end(words).relu(), first.weight[:, hidden:])
+        starts, ends = starts.to(self.grid_dtype), ends.to(self.grid_dtype)
         ends = F.pad(ends, (0, 0, 0, max_width - 1)).unfold(1, max_width, 1).transpose(2, 3)  # [B, L, W, 4H] view
         # the sum comes out contiguous in the [B, L, W, 4H] layout the queries read: no transposed
         # copy of the largest tensor of the head (the first out-layer's bias rides on the starts)
@@ -69,7 +76,11 @@ class SpanMarker(nn.Module):
         last = self.out_project[3]
         spans = self.span_states(words, max_width) if spans is None else spans
         folded = queries @ last.weight  # [B, Q, 4H]
-        logits = torch.baddbmm((queries @ last.bias)[:, None, :], spans, folded.transpose(1, 2))
+        bias = (queries @ last.bias)[:, None, :]
+        if spans.dtype == folded.dtype:
+            logits = torch.baddbmm(bias, spans, folded.transpose(1, 2))
+        else:  # a low-precision grid: its products with the queries come back as fp32 logits
+            logits = torch.bmm(spans, folded.to(spans.dtype).transpose(1, 2)).float() + bias
         logits = logits.transpose(1, 2).reshape(batch, -1, n_words, max_width)
         span_end = torch.arange(n_words, device=words.device)[:, None] + torch.arange(
             max_width, device=words.device)
