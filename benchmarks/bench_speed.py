@@ -11,7 +11,9 @@ Configurations, each timed in a fresh subprocess (so its peak RSS is its own):
   layout), so the speed and the guard of both models come from the same run;
 * ``names-gdpr`` (opt-in): label names without descriptions, one encoder pass;
 * ``int8-gdpr``, ``int8-auto`` (opt-in): every fast path on, int8 encoder included
-  (``optimized(quantize=True)``: static int8 on the model's shipped calibration);
+  (``optimized(quantize=True)``: static int8 on the model's shipped calibration, and the
+  bfloat16 span grid where oneDNN runs bfloat16); ``int8grid32-gdpr``: the same with an
+  fp32 span grid (``bf16_spans=False``), to show what the bfloat16 grid buys;
 * ``packed-gdpr`` (opt-in): the fast path with ``pack_chars=--pack-chars``: consecutive
   texts of a call share model inputs (its guard packs the evaluator's documents the
   same way, so it shows what the shared context costs; no routing there);
@@ -62,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 KINDS = ("short", "medium", "long")
 WORDS = {"short": 15, "medium": 55, "long": 2000}
 CONFIGS = ("fast-gdpr", "fast-auto", "plain-gdpr", "plain-auto", "baseline-gdpr", "baseline-auto", "names-gdpr",
-           "int8-gdpr", "int8-auto", "packed-gdpr", "gliner2", "presidio")
+           "int8-gdpr", "int8-auto", "int8grid32-gdpr", "packed-gdpr", "gliner2", "presidio")
 WARMUP = 1
 
 
@@ -124,8 +126,9 @@ def _redactor_runner(config: str, pack_chars: int, baseline: Path | None) -> tup
     options: dict[str, Any] = {"fast": mode not in ("plain", "baseline"), "describe": mode != "names"}
     if mode == "baseline":
         options["model"] = shared_model(baseline, fast=False)
-    if mode == "int8":
-        options["model"] = shared_model(fast=False).optimized(quantize=True)
+    if mode in ("int8", "int8grid32"):
+        grid = None if mode == "int8" else False  # None: bfloat16 where oneDNN runs it
+        options["model"] = shared_model(fast=False).optimized(quantize=True, bf16_spans=grid)
     if mode == "packed":
         options["pack_chars"] = pack_chars
     redactor = Redactor(policy, keyring=KeyRing.generate(), **options)
