@@ -151,7 +151,7 @@ def bf16_supported() -> bool:
     """Whether oneDNN runs bfloat16 matrix products on this CPU (AVX-512 or newer);
     elsewhere torch emulates them, slower than fp32."""
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())  # torch has no public query for it
     except (AttributeError, RuntimeError):  # a torch built without oneDNN
         return False
 
