@@ -161,8 +161,9 @@ def test_bf16_span_grid_shares_the_weights_and_finds_what_fp32_finds(plain: GLiN
     assert bf16.network.span_rep.span_rep_layer.grid_dtype == torch.bfloat16
     assert plain.network.span_rep.span_rep_layer.grid_dtype == torch.float32
     assert all(a is b for a, b in zip(bf16.network.parameters(), plain.network.parameters()))
-    expected = spans_of(plain.extract_raw(CORPUS[:5], schema, OutputOptions(threshold=1.0, decoding="flat")))
-    actual = spans_of(bf16.extract_raw(CORPUS[:5], schema, OutputOptions(threshold=1.0, decoding="flat")))
+    opts = OutputOptions(threshold=1.0, decoding="flat")  # the labels' own thresholds, as the recognizer asks
+    expected = spans_of(plain.extract_raw(CORPUS[:5], schema, opts))
+    actual = spans_of(bf16.extract_raw(CORPUS[:5], schema, opts))
     assert expected[0] and any(expected[0]), "no findings: equality would prove nothing"
     assert actual[0] == expected[0]
     assert actual[1] == pytest.approx(expected[1], abs=0.01)
