@@ -306,6 +306,33 @@ def test_a_corpus_entry_can_skip_its_head_and_repeat_its_tail(tmp_path: Path) ->
         load_corpus({"path": "dev.jsonl", "repeat": 0}, tmp_path)
 
 
+def test_swap_names_renames_persons_in_every_copy_after_the_first(tmp_path: Path) -> None:
+    """Mention replacement: the first copy is the corpus itself; later copies keep the text
+    around each name and every other span, with fresh names of the same word count whose
+    offsets point at them; the same seed gives the same copies."""
+    from redactor.training.train import load_corpus
+
+    corpus = [Record("Laut Merkels Sprecher traf Kerstin Holm den Vorstand von Siemens .",
+                     [SpanLabel(5, 12, "person"), SpanLabel(27, 39, "person"), SpanLabel(57, 64, "organization")],
+                     id="de-1")]
+    write_jsonl(tmp_path / "de.jsonl", corpus)
+    entry = {"path": "de.jsonl", "label_map": {"PER": "person"}, "repeat": 4,
+             "swap_names": {"label": "person", "locales": ["de_DE", "pl_PL"], "seed": 3}}
+    loaded = load_corpus(entry, tmp_path)
+    assert loaded[0].text == corpus[0].text and len(loaded) == 4
+    for copy in loaded[1:]:
+        names = [copy.text[s.start:s.end] for s in copy.spans if s.label == "person"]
+        assert names != ["Merkels", "Kerstin Holm"]
+        assert [len(n.split()) for n in names] == [1, 2]
+        assert copy.text.startswith("Laut ") and copy.text.endswith(" den Vorstand von Siemens .")
+        assert [copy.text[s.start:s.end] for s in copy.spans if s.label == "organization"] == ["Siemens"]
+        assert copy.id == "de-1~swap" and copy.annotates == ("organization", "person")
+    assert [r.text for r in load_corpus(entry, tmp_path)] == [r.text for r in loaded]
+    assert len({r.text for r in loaded}) == 4
+    with pytest.raises(ValueError, match="files entry de.jsonl: swap_names needs a label key"):
+        load_corpus({**entry, "swap_names": {"label": "persons"}}, tmp_path)
+
+
 def test_a_mapped_corpus_annotates_only_its_mapped_labels(tmp_path: Path) -> None:
     """A foreign corpus's label map says which labels it annotates; ``annotates`` says it
     outright; a corpus in our own labels annotates every label; chunks keep it."""

@@ -18,6 +18,7 @@ import yaml
 from redactor.model.extractor import GLiNER2
 from redactor.training.collate import chunk_record
 from redactor.training.labels import BY_KEY
+from redactor.training.name_swap import NameSwapper
 from redactor.training.records import Record, load_records
 from redactor.training.trainer import Trainer, TrainConfig, prepare_model
 
@@ -29,6 +30,8 @@ def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
     evaluator and the calibration read can lend its tail to training without the
     measured documents ever being seen.  ``repeat: K`` lists the records K times, to
     weigh a small real corpus against tens of thousands of synthetic documents.
+    ``swap_names: {label, locales, seed}`` makes every copy after the first a
+    mention-replaced one (``name_swap``): the weight without the same names again.
     The records annotate only the labels of ``_annotated_labels``.
     """
     skip, repeat = entry.get("skip", 0), entry.get("repeat", 1)
@@ -44,7 +47,14 @@ def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
     limit = entry.get("limit")
     if limit is not None:
         records = random.Random(0).sample(records, min(limit, len(records)))
-    return records * repeat
+    swap = entry.get("swap_names")
+    if swap is None:
+        return records * repeat
+    if not (isinstance(swap, dict) and isinstance(swap.get("label"), str) and swap["label"] in BY_KEY):
+        raise ValueError(f"files entry {entry['path']}: swap_names needs a label key, e.g. "
+                         f"{{label: person, locales: [de_DE]}}, got {swap!r}")
+    swapper = NameSwapper(swap["label"], swap.get("locales", ["en_US"]), int(swap.get("seed", 0)))
+    return records + [swapper.swap(record) for _ in range(repeat - 1) for record in records]
 
 
 def _annotated_labels(entry: dict[str, Any], records: list[Record]) -> tuple[str, ...] | None:
