@@ -60,6 +60,9 @@ class GLiNER2Config:
             ``"joint"`` (the reference: everything sees everything), ``"prefix"``
             (schema tokens see only the schema, so it is encoded once per schema) or
             ``"separate"`` (text does not see the schema either).  Fixed by training.
+        pooled_routing: answer the classification task of a model's pooled router
+            (``redactor.model.router``, when the checkpoint has one) from the text
+            states instead of the prompt's reader tokens.  Runtime-adjustable.
     """
 
     max_width: int = 8
@@ -74,6 +77,7 @@ class GLiNER2Config:
     label_pooling: LabelPooling = "marker"
     word_splitter: Splitter = "reference"
     schema_attention: SchemaAttention = "joint"
+    pooled_routing: bool = True
 
     def __post_init__(self) -> None:
         if self.max_width < 1:

@@ -27,8 +27,9 @@ from redactor.model.fast import (CALIBRATION_FILE, Int8Calibration, bf16_support
                                  load_calibration, quantize_encoder, save_calibration, with_span_grid)
 from redactor.model.network import GLiNER2Network
 from redactor.model.prompt import EncodedSchema, EncodedText, PromptEncoder
-from redactor.model.segments import SchemaAttention, TextMemo
-from redactor.model.schema import EntitySpec, Field, Schema, SchemaError, parse_field_spec
+from redactor.model.router import PooledRouter, load_router, pool, save_router
+from redactor.model.segments import SchemaAttention, TextMemo, memo_states, text_part
+from redactor.model.schema import Classification, EntitySpec, Field, Schema, SchemaError, parse_field_spec
 from redactor.model.windows import Window, merge_windows, plan_windows
 from redactor.model.words import Splitter
 
@@ -47,6 +48,7 @@ class GLiNER2:
         self.prompts = PromptEncoder(tokenizer, splitter=config.word_splitter)
         self.cache: LRUCache[tuple[Any, str], RawResult] | None = None  # set by optimized()
         self.int8_calibration: Int8Calibration | None = None  # see calibrate_int8
+        self.router: PooledRouter | None = None  # see redactor.model.router
 
     # -- loading and saving --------------------------------------------------------
     @classmethod
@@ -62,6 +64,7 @@ class GLiNER2:
         config, network, tokenizer = read_checkpoint(directory, **options)
         model = cls(network, tokenizer, config)
         model.int8_calibration = load_calibration(directory)
+        model.router = load_router(directory)
         return model
 
     @classmethod
@@ -105,10 +108,13 @@ class GLiNER2:
     def save_pretrained(self, directory: str | os.PathLike[str],
                         dtype: torch.dtype = torch.float32) -> None:
         """Write a checkpoint directory (``torch.float16`` halves its size, ``torch.int8``
-        quarters it; both load back as fp32), with the int8 calibration if there is one."""
+        quarters it; both load back as fp32), with the int8 calibration and the pooled
+        router if there are."""
         write_checkpoint(Path(directory), self.config, self.network, self.prompts.tokenizer, dtype)
         if self.int8_calibration is not None:
             save_calibration(Path(directory), self.int8_calibration)
+        if self.router is not None:
+            save_router(Path(directory), self.router)
 
     def optimized(self, *, quantize: bool = False, cache_size: int = 4096,
                   bf16_spans: bool | None = None) -> GLiNER2:
@@ -210,19 +216,36 @@ class GLiNER2:
                         batch_size: int) -> list[RawResult]:
         """``extract_raw`` without the cache: one pass per label group, merged.  Under
         ``schema_attention="separate"`` a text's states do not read the schema, so the
-        groups take turns on each batch of texts and share its encoded text states."""
-        groups = self.label_groups(schema)
+        groups take turns on each batch of texts and share its encoded text states.
+        A classification task the model's pooled router answers (``routed_task``) leaves
+        the prompt and is answered from those states by the first group's pass."""
+        routed = self.routed_task(schema)
+        prompt = schema if routed is None else replace(
+            schema, classifications=[c for c in schema.classifications if c is not routed])
+        groups = self.label_groups(prompt)
         if len(groups) == 1:
-            return self._extract_pass(texts, groups[0], opts, batch_size)
+            return self._extract_pass(texts, groups[0], opts, batch_size, routed=routed)
         if self.config.schema_attention != "separate":
             return self._merge_groups([self._extract_pass(texts, g, opts, batch_size) for g in groups],
                                       schema, opts)
         merged: list[RawResult] = []
         for begin in range(0, len(texts), batch_size):
             chunk, memo = texts[begin: begin + batch_size], TextMemo()
-            merged += self._merge_groups([self._extract_pass(chunk, g, opts, batch_size, memo) for g in groups],
-                                         schema, opts)
+            passes = [self._extract_pass(chunk, g, opts, batch_size, memo, routed if n == 0 else None)
+                      for n, g in enumerate(groups)]
+            merged += self._merge_groups(passes, schema, opts)
         return merged
+
+    def routed_task(self, schema: Schema) -> Classification | None:
+        """The classification task of ``schema`` that the pooled router answers, if any:
+        the model has a router (``redactor.model.router``) for that task name and label
+        list, ``config.pooled_routing`` is on, and text states do not read the prompt
+        (``"separate"``).  The router reads no label descriptions or examples."""
+        router = self.router
+        if router is None or not self.config.pooled_routing or self.config.schema_attention != "separate":
+            return None
+        return next((c for c in schema.classifications if router.answers(c.name, c.labels)
+                     and not c.multi_label and c.activation != "sigmoid"), None)
 
     @staticmethod
     def _merge_groups(passes: list[list[RawResult]], schema: Schema, opts: OutputOptions) -> list[RawResult]:
@@ -262,9 +285,10 @@ class GLiNER2:
             current = trial
         return [*groups, current]
 
-    def _extract_pass(self, texts: Sequence[str], schema: Schema, opts: OutputOptions,
-                      batch_size: int, memo: TextMemo | None = None) -> list[RawResult]:
-        """One encoder pass per text window for one schema (``memo``: see ``_extract_groups``)."""
+    def _extract_pass(self, texts: Sequence[str], schema: Schema, opts: OutputOptions, batch_size: int,
+                      memo: TextMemo | None = None, routed: Classification | None = None) -> list[RawResult]:
+        """One encoder pass per text window for one schema (``memo``, ``routed``: see
+        ``_extract_groups``; a schema left empty by routing runs the text states only)."""
         encoded_schema = self.prompts.encode_schema(schema)
         pieces: list[tuple[int, Window | None, EncodedText]] = []
         for index, text in enumerate(texts):
@@ -275,18 +299,31 @@ class GLiNER2:
         with torch.inference_mode():
             for begin in range(0, len(order), batch_size):
                 chunk = order[begin: begin + batch_size]
-                scores = self.network.score([pieces[i][2] for i in chunk], self.config.max_width,
-                                            entity_count_gate=self.config.entity_count_gate, memo=memo)
-                for i, task_scores in zip(chunk, scores):
+                encoded = [pieces[i][2] for i in chunk]
+                chunk_memo = TextMemo() if memo is None and routed is not None else memo
+                scores = ([[] for _ in chunk] if schema.is_empty else self.network.score(
+                    encoded, self.config.max_width, entity_count_gate=self.config.entity_count_gate,
+                    memo=chunk_memo))
+                routes = self._route(encoded, chunk_memo) if routed is not None and chunk_memo else []
+                for k, (i, task_scores) in enumerate(zip(chunk, scores)):
                     window = pieces[i][1]
-                    raw = decode_raw(task_scores, pieces[i][2], opts)
+                    raw = decode_raw(task_scores, encoded[k], opts)
+                    if routed is not None:
+                        raw.classes[routed.name] = routes[k]
                     raws[i] = raw if window is None else raw.shifted(window.char_start)
         grouped: list[list[tuple[Window, RawResult]]] = [[] for _ in texts]
         for (index, window, _), raw in zip(pieces, raws):
             assert raw is not None
             grouped[index].append((window or _WHOLE, raw))
-        multi = {c.name: c.multi_label for c in schema.classifications}
+        multi = {c.name: c.multi_label for c in [*schema.classifications, *([routed] if routed else [])]}
         return [merge_windows(parts, opts.decoding, multi) for parts in grouped]
+
+    def _route(self, encoded: Sequence[EncodedText], memo: TextMemo) -> list[list[float]]:
+        """The pooled router's probabilities for encoded text windows, from the text
+        states in ``memo`` (the span pass put them there; a routing-only call encodes them)."""
+        assert self.router is not None
+        states = memo_states(self.network.encoder, memo, [text_part(t) for t in encoded])
+        return self.router.probs(torch.stack([pool(s.hidden) for s in states]))
 
     def _windows(self, text: str, encoded_schema: EncodedSchema
                  ) -> list[tuple[Window | None, EncodedText]]:
@@ -373,6 +410,7 @@ class GLiNER2:
             if options.get(fixed, getattr(self.config, fixed)) != getattr(self.config, fixed):
                 raise ValueError(f"{fixed} is fixed by training: set_{fixed}() is for new models")
         clone.network, clone.prompts, clone.int8_calibration = self.network, self.prompts, self.int8_calibration
+        clone.router = self.router
         clone.config = replace(self.config, **options)
         # other settings give other results: a cached view gets a cache of its own
         clone.cache = None if self.cache is None else LRUCache(self.cache.size)

@@ -256,6 +256,15 @@ class TextMemo:
     spans: dict[tuple[int, tuple[tuple[int, ...], ...]], torch.Tensor] = field(default_factory=dict)
 
 
+def memo_states(encoder: nn.Module, memo: TextMemo, own: list[tuple[int, ...]]) -> list[TextStates]:
+    """The states of texts given by their own ids (``text_part``), from ``memo``; the
+    texts it lacks are encoded (once each) and added to it."""
+    missing = [ids for ids in dict.fromkeys(own) if ids not in memo.states]
+    if missing:
+        memo.states.update(zip(missing, text_states(encoder, missing)))
+    return [memo.states[ids] for ids in own]
+
+
 def encode_separate(encoder: nn.Module, texts: list[EncodedText], states: SchemaStates,
                     memo: TextMemo) -> torch.Tensor:
     """``encode`` under ``"separate"`` for texts sharing the schema of ``states``: text
@@ -264,10 +273,7 @@ def encode_separate(encoder: nn.Module, texts: list[EncodedText], states: Schema
     device = states.hidden.device
     start = len(texts[0].schema.ids) - 1  # [SEP_TEXT]
     own = [text_part(t) for t in texts]
-    missing = [ids for ids in dict.fromkeys(own) if ids not in memo.states]
-    if missing:
-        memo.states.update(zip(missing, text_states(encoder, missing)))
-    found = [memo.states[ids] for ids in own]
+    found = memo_states(encoder, memo, own)
     out = states.hidden.new_empty(len(texts), start + max(len(ids) for ids in own), states.hidden.shape[-1])
     out[:, states.columns] = states.hidden
     out[:, start:] = _padded([f.hidden for f in found], 0)
