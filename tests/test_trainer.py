@@ -14,7 +14,7 @@ import torch
 import yaml
 
 from redactor import GLiNER2, Schema
-from redactor.training.labels import BY_KEY
+from redactor.training.labels import BY_KEY, DOMAINS
 from redactor.model import segments
 from redactor.model.segments import TextMemo
 from redactor.training.collate import Augmentation, build_example, build_shared_examples, chunk_record
@@ -256,13 +256,15 @@ def test_cli_trains_and_writes_a_loadable_model(tmp_path: Path) -> None:
 
 def test_cli_second_stage_starts_from_the_first_stages_model(tmp_path: Path) -> None:
     """``--init``: a second stage (here with a new attention layout) starts from the
-    first stage's weights; with zero learning rates it writes them back unchanged."""
+    first stage's weights; with zero learning rates it writes them back unchanged.  The
+    second stage's ``router`` section adds a pooled domain router to its model."""
     write_jsonl(tmp_path / "train.jsonl", records(8))
     data = {"files": [{"path": "train.jsonl", "label_map": {"person": "person", "email": "email"}}]}
     stages = {"one": {"steps": 2, "batch_size": 2}, "two": {"steps": 1, "batch_size": 2, "lr_encoder": 0.0,
                                                             "lr_heads": 0.0, "schema_attention": "separate"}}
     for name, train in stages.items():
-        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump({"train": train, "data": data}))
+        extra = {"router": {"n": 40}} if name == "two" else {}
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump({"train": train, "data": data, **extra}))
     command = [sys.executable, "-m", "redactor.training.train", "--quiet"]
     first = subprocess.run([*command, "--config", str(tmp_path / "one.yaml"), "--out", str(tmp_path / "one")],
                            capture_output=True, text=True, timeout=600)
@@ -272,6 +274,7 @@ def test_cli_second_stage_starts_from_the_first_stages_model(tmp_path: Path) -> 
     assert second.returncode == 0, second.stderr[-3000:]
     one, two = (GLiNER2.from_pretrained(tmp_path / name / "model") for name in ("one", "two"))
     assert two.config.schema_attention == "separate"
+    assert one.router is None and two.router is not None and two.router.labels == DOMAINS
     weights = two.network.state_dict()  # without --init, stage two would start from the bare encoder and new heads
     for name, tensor in one.network.state_dict().items():
         assert torch.equal(tensor, weights[name]), name

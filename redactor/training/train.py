@@ -2,7 +2,8 @@
 
 Builds the training set the config names (generated synthetic documents and mapped
 real corpora), trains from the bundled MiniLM encoder (or ``init``), and writes the
-model directory (fp16 safetensors) plus the resumable state.
+model directory (fp16 safetensors; with the recipe's ``router`` section, the pooled
+domain router too: ``train_router``) plus the resumable state.
 """
 
 from __future__ import annotations
@@ -131,6 +132,14 @@ def main(argv: list[str] | None = None) -> None:
     trainer = Trainer(model, records, cfg, args.out / "state")
     losses = trainer.run(resume=args.resume, progress=not args.quiet)
     model.save_pretrained(args.out / "model", dtype=torch.float16)
+    if "router" in config:  # after the span model: the router reads its frozen encoder
+        from redactor.model.router import save_router
+        from redactor.training.train_router import train_router
+
+        options = config["router"] or {}
+        saved = GLiNER2.from_pretrained(args.out / "model")  # the fp16 weights it will serve with
+        save_router(args.out / "model", train_router(saved, config, args.config.parent,
+                                                     int(options.get("n", 3000)), int(options.get("per_file", 300))))
     tail = losses[-50:] or [float("nan")]
     print(f"trained {trainer.step} steps on {len(records)} records; "
           f"mean loss of the last {len(tail)} steps {sum(tail) / len(tail):.4f}")

@@ -10,6 +10,8 @@ split families only) and, from each of the recipe's ``files`` entries that names
 ``domain``, up to ``--per-file`` real records, so the router also sees real court
 judgments and clinical reports.  Printed: accuracy on the synthetic test split (held-out
 template families) with this router and with the model's reader-token head.
+A recipe with a ``router: {n, per_file}`` section gets its router at the end of
+``redactor.training.train`` (one command for the whole shipped model).
 """
 
 from __future__ import annotations
@@ -74,6 +76,15 @@ def routing_documents(config: dict, base: Path, n: int, per_file: int) -> list[R
     return records
 
 
+def train_router(model: GLiNER2, config: dict, base: Path, n: int = 3000, per_file: int = 300) -> PooledRouter:
+    """Fit a router for ``model`` on the documents of its recipe ``config`` (paths relative
+    to ``base``); the model is left as it is."""
+    records = routing_documents(config, base, n, per_file)
+    features = pooled_states(model, [r.text for r in records])
+    targets = torch.tensor([DOMAINS.index(r.domain) for r in records])  # type: ignore[arg-type]
+    return fit_router(features, targets, DOMAINS)
+
+
 def accuracy(model: GLiNER2, records: Sequence[Record]) -> float:
     """Share of ``records`` whose routing task answer (as the model is set) is their domain."""
     schema = Schema().entities(["person"]).classification(DOMAIN_TASK, list(DOMAINS))
@@ -92,14 +103,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config = load_config(args.config)
     model = GLiNER2.from_pretrained(args.model)
-    records = routing_documents(config, args.config.parent, args.n, args.per_file)
-    features = pooled_states(model, [r.text for r in records])
-    targets = torch.tensor([DOMAINS.index(r.domain) for r in records])  # type: ignore[arg-type]
-    router = fit_router(features, targets, DOMAINS)
+    router = train_router(model, config, args.config.parent, args.n, args.per_file)
     test = [r for r in generate(args.test, args.test_seed, "test") if r.domain in DOMAINS]
     reader = accuracy(model.with_options(pooled_routing=False), test)
     model.router = router
-    print(f"router on {len(records)} documents; synthetic test routing accuracy {accuracy(model, test):.3f} "
+    print(f"router fitted; synthetic test routing accuracy {accuracy(model, test):.3f} "
           f"(reader-token head {reader:.3f}, {len(test)} documents)")
     save_router(args.model, router)
     print(f"wrote {args.model}/router.safetensors")
