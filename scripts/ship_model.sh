@@ -15,6 +15,10 @@ RECIPE=${3:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEST=$ROOT/redactor/assets/pii-minilm
 export HF_HUB_OFFLINE=1
+if [ ! -f "$SRC/router.safetensors" ] && [ -z "$RECIPE" ]; then  # checked before anything is replaced
+    echo "$SRC has no router.safetensors: pass the recipe it was trained with as the third argument" >&2
+    exit 2
+fi
 python - "$SRC" "$DEST" <<'PY'
 import shutil, sys, tempfile
 from pathlib import Path
@@ -32,11 +36,7 @@ with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         shutil.move(str(item), target)
 print(f"exported {src} -> {dest} (int8)")
 PY
-if [ ! -f "$DEST/router.safetensors" ]; then
-    if [ -z "$RECIPE" ]; then
-        echo "$SRC has no router.safetensors: pass the recipe it was trained with as the third argument" >&2
-        exit 2
-    fi
+if [ ! -f "$SRC/router.safetensors" ]; then
     python -m redactor.training.train_router --model "$DEST" --config "$RECIPE"
 fi
 "$ROOT/scripts/evaluate_model.sh" "$DEST" "$OUT"
