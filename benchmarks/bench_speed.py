@@ -66,7 +66,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 KINDS = ("short", "medium", "long")
 WORDS = {"short": 15, "medium": 55, "long": 2000}
 CONFIGS = ("fast-gdpr", "fast-auto", "plain-gdpr", "plain-auto", "baseline-gdpr", "baseline-auto", "names-gdpr",
-           "int8-gdpr", "int8-auto", "int8grid32-gdpr", "int8reader-auto", "packed-gdpr", "gliner2", "presidio")
+           "int8-gdpr", "int8-auto", "int8grid32-gdpr", "int8reader-auto", "packed-gdpr", "gliner2",
+           "presidio")
 WARMUP = 1
 
 

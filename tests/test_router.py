@@ -25,7 +25,8 @@ from redactor.training.train_router import fit_router, pooled_states
 ROUTED = {  # plain texts a user would send, one per domain
     "health": "Discharge summary: Mary Jones, admitted 3 May with pneumonia, treated with amoxicillin.",
     "employment": "Employee Anna Berg joined the sales team on 1 March; salary 52,000 EUR.",
-    "finance": "Invoice 2291: 3 x widget, total 89.90 EUR, paid by card ending 4242, IBAN DE44500105175407324931.",
+    "finance": ("Invoice 2291: 3 x widget, total 89.90 EUR, paid by card ending 4242, "
+                "IBAN DE44500105175407324931."),
     "customer communication": "Hi, my order 1234 never arrived, can you help? Thanks, Tom",
     "logs and telemetry": "2024-03-01 12:00:01 ERROR auth failed for user jdoe from 10.0.0.7",
     "legal": "The court found a violation of Article 6 in the case of Mr Dupont.",
@@ -44,7 +45,8 @@ def domains(results: list[dict]) -> list[str]:
 
 
 def spans_of(results: list[dict]) -> list[tuple[str, int, int]]:
-    return [(label, s["start"], s["end"]) for r in results for label, found in r["entities"].items() for s in found]
+    return [(label, s["start"], s["end"])
+            for r in results for label, found in r["entities"].items() for s in found]
 
 
 def scores_of(results: list[dict]) -> list[float]:
@@ -57,7 +59,8 @@ def test_the_shipped_router_takes_the_routing_task_out_of_the_prompt(model: GLiN
     routed = model.routed_task(schema)
     assert model.router is not None and routed is not None and routed.name == DOMAIN_TASK
     assert model.with_options(pooled_routing=False).routed_task(schema) is None
-    assert model.routed_task(Schema().classification(DOMAIN_TASK, ["health", "legal"])) is None  # other labels
+    other_labels = Schema().classification(DOMAIN_TASK, ["health", "legal"])
+    assert model.routed_task(other_labels) is None
     assert domains(model.extract(list(ROUTED.values()), schema)) == list(ROUTED)
 
 

@@ -55,6 +55,7 @@ def test_routes_a_clinical_note_to_health(model: GLiNER2) -> None:
     """Asked as ``Redactor("auto")`` asks (the routing task beside the policies' labels) and
     asked alone: the shipped pooled router reads the text's states, not the prompt (the
     reader-token head answered "legal" to the task alone, see the model card)."""
-    for asked in (GLiNER2Recognizer("auto", model).schema(), Schema().classification(DOMAIN_TASK, list(DOMAINS))):
+    alone = Schema().classification(DOMAIN_TASK, list(DOMAINS))
+    for asked in (GLiNER2Recognizer("auto", model).schema(), alone):
         result = model.extract([NOTE, NO_PII], asked)
         assert [r[DOMAIN_TASK]["label"] for r in result] == ["health", "no personal data"]

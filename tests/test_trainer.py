@@ -316,7 +316,8 @@ def test_swap_names_renames_persons_in_every_copy_after_the_first(tmp_path: Path
     from redactor.training.train import load_corpus
 
     corpus = [Record("Laut Merkels Sprecher traf Kerstin Holm den Vorstand von Siemens .",
-                     [SpanLabel(5, 12, "person"), SpanLabel(27, 39, "person"), SpanLabel(57, 64, "organization")],
+                     [SpanLabel(5, 12, "person"), SpanLabel(27, 39, "person"),
+                      SpanLabel(57, 64, "organization")],
                      id="de-1")]
     write_jsonl(tmp_path / "de.jsonl", corpus)
     entry = {"path": "de.jsonl", "label_map": {"PER": "person"}, "repeat": 4,
@@ -332,8 +333,9 @@ def test_swap_names_renames_persons_in_every_copy_after_the_first(tmp_path: Path
         assert copy.id == "de-1~swap" and copy.annotates == ("organization", "person")
     assert [r.text for r in load_corpus(entry, tmp_path)] == [r.text for r in loaded]
     assert len({r.text for r in loaded}) == 4
-    with pytest.raises(ValueError, match="files entry de.jsonl: swap_names needs a label key"):
-        load_corpus({**entry, "swap_names": {"label": "persons"}}, tmp_path)
+    for bad in ({"label": "persons"}, {"label": "person", "locales": "de_DE"}):
+        with pytest.raises(ValueError, match="files entry de.jsonl: swap_names needs a label key and a list"):
+            load_corpus({**entry, "swap_names": bad}, tmp_path)
 
 
 def test_a_mapped_corpus_annotates_only_its_mapped_labels(tmp_path: Path) -> None:

@@ -304,7 +304,8 @@ class GLiNER2:
                 scores = ([[] for _ in chunk] if schema.is_empty else self.network.score(
                     encoded, self.config.max_width, entity_count_gate=self.config.entity_count_gate,
                     memo=chunk_memo))
-                routes = self._route(encoded, chunk_memo) if routed is not None and chunk_memo else []
+                routes = (self._route(encoded, chunk_memo) if routed is not None and chunk_memo is not None
+                          else [])
                 for k, (i, task_scores) in enumerate(zip(chunk, scores)):
                     window = pieces[i][1]
                     raw = decode_raw(task_scores, encoded[k], opts)

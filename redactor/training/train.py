@@ -51,10 +51,12 @@ def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
     swap = entry.get("swap_names")
     if swap is None:
         return records * repeat
-    if not (isinstance(swap, dict) and isinstance(swap.get("label"), str) and swap["label"] in BY_KEY):
-        raise ValueError(f"files entry {entry['path']}: swap_names needs a label key, e.g. "
-                         f"{{label: person, locales: [de_DE]}}, got {swap!r}")
-    swapper = NameSwapper(swap["label"], swap.get("locales", ["en_US"]), int(swap.get("seed", 0)))
+    locales = swap.get("locales", ["en_US"]) if isinstance(swap, dict) else None
+    if not (isinstance(swap, dict) and swap.get("label") in BY_KEY and isinstance(locales, list)
+            and locales and all(isinstance(x, str) for x in locales)):
+        raise ValueError(f"files entry {entry['path']}: swap_names needs a label key and a list of Faker "
+                         f"locales, e.g. {{label: person, locales: [de_DE]}}, got {swap!r}")
+    swapper = NameSwapper(swap["label"], locales, int(swap.get("seed", 0)))
     return records + [swapper.swap(record) for _ in range(repeat - 1) for record in records]
 
 
@@ -138,8 +140,9 @@ def main(argv: list[str] | None = None) -> None:
 
         options = config["router"] or {}
         saved = GLiNER2.from_pretrained(args.out / "model")  # the fp16 weights it will serve with
-        save_router(args.out / "model", train_router(saved, config, args.config.parent,
-                                                     int(options.get("n", 3000)), int(options.get("per_file", 300))))
+        router = train_router(saved, config, args.config.parent, int(options.get("n", 3000)),
+                              int(options.get("per_file", 300)))
+        save_router(args.out / "model", router)
     tail = losses[-50:] or [float("nan")]
     print(f"trained {trainer.step} steps on {len(records)} records; "
           f"mean loss of the last {len(tail)} steps {sum(tail) / len(tail):.4f}")

@@ -76,7 +76,8 @@ def routing_documents(config: dict, base: Path, n: int, per_file: int) -> list[R
     return records
 
 
-def train_router(model: GLiNER2, config: dict, base: Path, n: int = 3000, per_file: int = 300) -> PooledRouter:
+def train_router(model: GLiNER2, config: dict, base: Path, n: int = 3000,
+                 per_file: int = 300) -> PooledRouter:
     """Fit a router for ``model`` on the documents of its recipe ``config`` (paths relative
     to ``base``); the model is left as it is."""
     records = routing_documents(config, base, n, per_file)
@@ -94,12 +95,14 @@ def accuracy(model: GLiNER2, records: Sequence[Record]) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, required=True, help="trained model directory (router written here)")
+    parser.add_argument("--model", type=Path, required=True,
+                        help="trained model directory (the router is written into it)")
     parser.add_argument("--config", type=Path, required=True, help="the recipe the model was trained with")
     parser.add_argument("--n", type=int, default=3000, help="synthetic training documents")
     parser.add_argument("--per-file", type=int, default=300, help="real records per domain-labelled file")
     parser.add_argument("--test", type=int, default=600, help="synthetic test documents to report on")
-    parser.add_argument("--test-seed", type=int, default=7, help="their seed (7: the model card's test split)")
+    parser.add_argument("--test-seed", type=int, default=7,
+                        help="their seed (7: the model card's test split)")
     args = parser.parse_args(argv)
     config = load_config(args.config)
     model = GLiNER2.from_pretrained(args.model)
