@@ -20,6 +20,7 @@ import argparse
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch.nn import functional as F
@@ -65,7 +66,7 @@ def fit_router(features: torch.Tensor, targets: torch.Tensor, labels: Sequence[s
     return router.eval()
 
 
-def routing_documents(config: dict, base: Path, n: int, per_file: int) -> list[Record]:
+def routing_documents(config: dict[str, Any], base: Path, n: int, per_file: int) -> list[Record]:
     """The router's training documents (see the module docstring)."""
     seed = int(config.get("data", {}).get("synthetic", {}).get("seed", 0))
     records = [r for r in generate(n, seed, "train") if r.domain in DOMAINS]
@@ -76,7 +77,7 @@ def routing_documents(config: dict, base: Path, n: int, per_file: int) -> list[R
     return records
 
 
-def train_router(model: GLiNER2, config: dict, base: Path, n: int = 3000,
+def train_router(model: GLiNER2, config: dict[str, Any], base: Path, n: int = 3000,
                  per_file: int = 300) -> PooledRouter:
     """Fit a router for ``model`` on the documents of its recipe ``config`` (paths relative
     to ``base``); the model is left as it is."""
