@@ -51,15 +51,15 @@ class NameSwapper:
         """A copy of ``record`` with its ``label`` spans renamed and every offset moved."""
         pieces: list[str] = []
         spans: list[SpanLabel] = []
-        cursor = 0
+        cursor = shift = 0  # read position in the old text; new offset minus old offset
         for span in sorted(record.spans, key=lambda s: (s.start, s.end)):
             if span.start < cursor:  # nested or overlapping: keep the record's own text
                 return record
-            pieces.append(record.text[cursor:span.start])
-            start = sum(map(len, pieces))
             surface = record.text[span.start:span.end]
-            pieces.append(self.name_like(surface) if span.label == self.label else surface)
-            spans.append(SpanLabel(start, start + len(pieces[-1]), span.label))
+            name = self.name_like(surface) if span.label == self.label else surface
+            pieces += [record.text[cursor:span.start], name]
+            spans.append(SpanLabel(span.start + shift, span.start + shift + len(name), span.label))
+            shift += len(name) - len(surface)
             cursor = span.end
         pieces.append(record.text[cursor:])
         new_id = None if record.id is None else f"{record.id}~swap"

@@ -30,6 +30,7 @@ from redactor.model.router import PooledRouter, pool, save_router
 from redactor.model.schema import Schema
 from redactor.model.segments import text_part, text_states
 from redactor.training.collate import DOMAIN_TASK
+from redactor.training.evaluate import routing_accuracy
 from redactor.training.labels import DOMAINS
 from redactor.training.records import Record
 from redactor.training.synthetic import generate
@@ -91,7 +92,8 @@ def accuracy(model: GLiNER2, records: Sequence[Record]) -> float:
     """Share of ``records`` whose routing task answer (as the model is set) is their domain."""
     schema = Schema().entities(["person"]).classification(DOMAIN_TASK, list(DOMAINS))
     results = model.extract([r.text for r in records], schema, include_confidence=False)
-    return sum(res[DOMAIN_TASK] == r.domain for res, r in zip(results, records)) / max(len(records), 1)
+    routed = routing_accuracy([r.domain for r in records], [res[DOMAIN_TASK] for res in results])
+    return float(routed["accuracy"])
 
 
 def main(argv: list[str] | None = None) -> None:
