@@ -3,19 +3,20 @@
 Configurations, each timed in a fresh subprocess (so its peak RSS is its own):
 
 * ``fast-gdpr``, ``fast-auto``: ``Redactor(policy)`` with the shipped model and the
-  default fast paths (``GLiNER2.optimized``: exact-duplicate cache; the exact head
-  and decoding changes are in every path);
-* ``plain-gdpr``, ``plain-auto``: the same with ``fast=False``;
+  default fast paths (``recognizers.gliner2.fast_view``: exact-duplicate cache, static
+  int8 encoder layers on the model's shipped calibration, the bfloat16 span grid where
+  oneDNN runs bfloat16; the exact head, decoding and routing changes are in every path);
+* ``plain-gdpr``, ``plain-auto``: the same with ``fast=False`` (fp32, no cache);
+* ``fp32-gdpr`` (opt-in): the fast path without int8 (cache only), the default
+  before int8 was;
 * ``baseline-gdpr``, ``baseline-auto`` (with ``--baseline DIR``): ``fast=False`` on another
   checkpoint, the model before the speed work (v0.3, trained for the reference's joint
   layout), so the speed and the guard of both models come from the same run;
 * ``names-gdpr`` (opt-in): label names without descriptions, one encoder pass;
-* ``int8-gdpr``, ``int8-auto`` (opt-in): every fast path on, int8 encoder included
-  (``optimized(quantize=True)``: static int8 on the model's shipped calibration, and the
-  bfloat16 span grid where oneDNN runs bfloat16); ``int8grid32-gdpr``: the same with an
-  fp32 span grid (``bf16_spans=False``), to show what the bfloat16 grid buys;
-  ``int8reader-auto``: ``int8-auto`` with the routing task answered by the prompt's
-  reader tokens (``pooled_routing=False``) instead of the model's pooled router;
+* ``grid32-gdpr`` (opt-in): ``fast-gdpr`` with an fp32 span grid (``bf16_spans=False``),
+  to show what the bfloat16 grid buys; ``reader-auto``: ``fast-auto`` with the routing
+  task answered by the prompt's reader tokens (``pooled_routing=False``) instead of
+  the model's pooled router;
 * ``packed-gdpr`` (opt-in): the fast path with ``pack_chars=--pack-chars``: consecutive
   texts of a call share model inputs (its guard packs the evaluator's documents the
   same way, so it shows what the shared context costs; no routing there);
@@ -66,7 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 KINDS = ("short", "medium", "long")
 WORDS = {"short": 15, "medium": 55, "long": 2000}
 CONFIGS = ("fast-gdpr", "fast-auto", "plain-gdpr", "plain-auto", "baseline-gdpr", "baseline-auto", "names-gdpr",
-           "int8-gdpr", "int8-auto", "int8grid32-gdpr", "int8reader-auto", "packed-gdpr", "gliner2",
+           "fp32-gdpr", "grid32-gdpr", "reader-auto", "packed-gdpr", "gliner2",
            "presidio")
 WARMUP = 1
 
@@ -129,11 +130,12 @@ def _redactor_runner(config: str, pack_chars: int, baseline: Path | None) -> tup
     options: dict[str, Any] = {"fast": mode not in ("plain", "baseline"), "describe": mode != "names"}
     if mode == "baseline":
         options["model"] = shared_model(baseline, fast=False)
-    if mode in ("int8", "int8grid32", "int8reader"):
-        grid = False if mode == "int8grid32" else None  # None: bfloat16 where oneDNN runs it
-        options["model"] = shared_model(fast=False).optimized(quantize=True, bf16_spans=grid)
-        if mode == "int8reader":
-            options["model"] = options["model"].with_options(pooled_routing=False)
+    if mode == "fp32":
+        options["model"] = shared_model(fast=False).optimized()
+    if mode == "grid32":
+        options["model"] = shared_model(fast=False).optimized(quantize=True, bf16_spans=False)
+    if mode == "reader":
+        options["model"] = shared_model(fast=True).with_options(pooled_routing=False)
     if mode == "packed":
         options["pack_chars"] = pack_chars
     redactor = Redactor(policy, keyring=KeyRing.generate(), **options)

@@ -68,8 +68,9 @@ class Redactor:
             be reversed later with the key.
         patterns: add the checksummed pattern recognizers.
         route_confidence, batch_size: passed to the recognizer.
-        fast: the fast inference paths for the model loaded here (default on, or
-            ``$REDACTOR_FAST``); ``fast=False`` is the plain path.
+        fast: the fast inference paths for the model loaded here, int8 included when
+            the model ships a calibration (default on, or ``$REDACTOR_FAST``);
+            ``fast=False`` is the plain fp32 path.
         describe: send the policy's label descriptions to the model (default);
             see ``GLiNER2Recognizer`` for what turning it off costs and buys.
         pack_chars: opt-in, fixed policies only: the batch calls analyze consecutive

@@ -1,6 +1,7 @@
-"""Fast inference (issue #8): the fast paths give the plain path's findings, the
-duplicate cache is exact and bounded, opt-in int8 quantizes a copy and leaves the
-model alone, and importing the package loads no model.  Speed is shown by
+"""Fast inference (issue #8): the fast paths (int8 by default for the shipped model)
+give the plain path's findings with scores within the documented int8 drift, the
+duplicate cache is exact and bounded, int8 quantizes a copy and leaves the model
+alone, and importing the package loads no model.  Speed is shown by
 benchmarks/bench_speed.py, never asserted here."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from redactor.model.decoding import OutputOptions, RawResult
 from redactor.model.fast import StaticInt8Linear, bf16_supported, quantized_layers, save_calibration
 from redactor.model.segments import TextMemo
 from redactor.operators import KeyRing
+from redactor.recognizers import gliner2 as recognizer_module
 from redactor.recognizers.gliner2 import FAST_ENV, GLiNER2Recognizer, shared_model
 
 NOTE = ("Clinical note 14/02/2024. Patient John Miller (DOB 1957-08-21) was seen for chest pain. "
@@ -34,6 +36,10 @@ CORPUS = [
     "Release 4.2 adds a dark theme and fixes a crash when the settings file is missing.",
     NOTE,  # an exact duplicate: served from the cache, must equal the first
 ]
+# How far int8 may move a finding's score on CORPUS (measured: 0.038 at most, routing
+# probabilities 0.001); the findings themselves must not change.  On 600 test documents
+# int8 moves character recall and overlap F1 by 0.1 point, exact F1 by 0.2 (README).
+INT8_DRIFT = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +66,9 @@ def spans_of(raws: list[RawResult]) -> tuple[list[list[tuple[object, ...]]], lis
 
 
 def assert_same(actual: tuple[list[list[tuple[object, ...]]], list[float]],
-                expected: tuple[list[list[tuple[object, ...]]], list[float]]) -> None:
+                expected: tuple[list[list[tuple[object, ...]]], list[float]], drift: float = 1e-5) -> None:
     assert actual[0] == expected[0]
-    assert actual[1] == pytest.approx(expected[1], abs=1e-5)
+    assert actual[1] == pytest.approx(expected[1], abs=drift)
 
 
 def test_importing_redactor_loads_no_model() -> None:
@@ -85,14 +91,19 @@ def test_fast_redactor_finds_what_the_plain_one_finds(fast: GLiNER2, plain: GLiN
     fast_redactor = Redactor("auto", keyring=keyring)  # fast is the default
     plain_redactor = Redactor("auto", keyring=keyring, fast=False)
     assert fast_redactor.recognizer.model is fast and plain_redactor.recognizer.model is plain
+    assert isinstance(fast.network.encoder.encoder.layer[0].attention.self.query, StaticInt8Linear)
     expected = plain_redactor._analyze(CORPUS)
     assert any(findings for findings, _ in expected), "no findings: equality would prove nothing"
-    for actual in (fast_redactor._analyze(CORPUS), fast_redactor._analyze(CORPUS[::-1])[::-1]):  # 2nd: cached
-        assert_same(findings_of([f for f, _ in actual]), findings_of([f for f, _ in expected]))
-        assert [(p.policy.name, p.domain) for _, p in actual] == [(p.policy.name, p.domain) for _, p in expected]
+    first = fast_redactor._analyze(CORPUS)
+    assert_same(findings_of([f for f, _ in first]), findings_of([f for f, _ in expected]), INT8_DRIFT)
+    assert [(p.policy.name, p.domain) for _, p in first] == [(p.policy.name, p.domain) for _, p in expected]
+    assert [p.domain_score for _, p in first] == pytest.approx([p.domain_score for _, p in expected], abs=0.01)
+    cached = fast_redactor._analyze(CORPUS[::-1])[::-1]  # served from the cache: the first run exactly
+    assert_same(findings_of([f for f, _ in cached]), findings_of([f for f, _ in first]))
+    assert [(p.policy.name, p.domain) for _, p in cached] == [(p.policy.name, p.domain) for _, p in first]
 
 
-def test_duplicates_are_decoded_once_and_equal_the_plain_result(fast: GLiNER2, plain: GLiNER2) -> None:
+def test_duplicates_are_decoded_once_and_equal_the_uncached_result(fast: GLiNER2, plain: GLiNER2) -> None:
     schema = GLiNER2Recognizer("gdpr", plain).schema()
     opts = OutputOptions(threshold=1.0, decoding="flat")
     texts = [NOTE + " Seen again.", CORPUS[1] + " Thanks.", NOTE + " Seen again."]
@@ -100,7 +111,8 @@ def test_duplicates_are_decoded_once_and_equal_the_plain_result(fast: GLiNER2, p
     before = len(fast.cache)
     raws = fast.extract_raw(texts, schema, opts)
     assert len(fast.cache) == before + 2 and raws[0] is raws[2]
-    assert_same(spans_of(raws), spans_of(plain.extract_raw(texts, schema, opts)))
+    uncached = plain.optimized(quantize=True, cache_size=0)  # the same int8 layers, every text decoded
+    assert_same(spans_of(raws), spans_of(uncached.extract_raw(texts, schema, opts)))
     assert fast.extract_raw(texts[:1], schema, opts)[0] is raws[0]
     other = OutputOptions(threshold=1.0, decoding="nested")  # other options: not served from the cache
     assert fast.extract_raw(texts[:1], schema, other)[0] is not raws[0]
@@ -121,13 +133,25 @@ def test_result_cache_evicts_the_least_recently_used() -> None:
         LRUCache(-1)
 
 
-def test_fast_switch_env_and_shared_weights(plain: GLiNER2, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_switch_env_and_what_each_model_gets(plain: GLiNER2, name_model_dir: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped model (it carries an int8 calibration) gets int8 on the fast path and
+    keeps its fp32 weights for the plain one; a directory without a calibration gets the
+    cache over shared weights; the fast path alone loads no plain model beside it."""
     monkeypatch.setenv(FAST_ENV, "0")
     assert shared_model() is plain and GLiNER2Recognizer("gdpr").model is plain
     monkeypatch.setenv(FAST_ENV, "1")
     fast = shared_model()
-    assert fast is not plain and fast.cache is not None
-    assert fast.network is plain.network  # no second copy of the weights
+    assert fast is not plain and fast.cache is not None and fast is GLiNER2Recognizer("gdpr").model
+    assert isinstance(fast.network.encoder.encoder.layer[0].output.dense, torch.nn.Linear)
+    assert isinstance(fast.network.encoder.encoder.layer[0].intermediate.dense, StaticInt8Linear)
+    assert type(plain.network.encoder.encoder.layer[0].intermediate.dense) is torch.nn.Linear
+    uncalibrated = shared_model(name_model_dir)
+    assert uncalibrated.cache is not None and uncalibrated.int8_calibration is None
+    assert (str(name_model_dir.resolve()), False) not in recognizer_module._MODELS
+    assert not any(isinstance(m, StaticInt8Linear) for m in uncalibrated.network.modules())
+    assert shared_model(name_model_dir, fast=False).cache is None  # loaded when asked
+    assert shared_model(name_model_dir) is uncalibrated
 
 
 def test_int8_is_a_quantized_copy_that_leaves_the_model_alone(plain: GLiNER2) -> None:
@@ -145,7 +169,7 @@ def test_int8_is_a_quantized_copy_that_leaves_the_model_alone(plain: GLiNER2) ->
     assert all(isinstance(mlp[i], StaticInt8Linear) for mlp in mlps for i in (0, 3))
     assert all(type(head.out_project[i]) is torch.nn.Linear for i in (0, 3))
     assert plain.extract(NOTE, schema, decoding="flat") == before  # fp32 weights untouched
-    # int8 moves scores (README, Fast inference: it is opt-in); the obvious still passes
+    # int8 moves scores (README, Fast inference); the obvious still passes
     found = int8.extract(NOTE, schema, decoding="flat")["entities"]
     assert "John Miller" in {s["text"] for s in found["person"]}
     assert {s["text"] for s in found["email address"]} == {"john.miller@example.com"}
