@@ -67,8 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 KINDS = ("short", "medium", "long")
 WORDS = {"short": 15, "medium": 55, "long": 2000}
 CONFIGS = ("fast-gdpr", "fast-auto", "plain-gdpr", "plain-auto", "baseline-gdpr", "baseline-auto", "names-gdpr",
-           "fp32-gdpr", "grid32-gdpr", "reader-auto", "packed-gdpr", "gliner2",
-           "presidio")
+           "fp32-gdpr", "grid32-gdpr", "reader-auto", "packed-gdpr", "gliner2", "presidio")
 WARMUP = 1
 
 
