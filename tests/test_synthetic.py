@@ -145,3 +145,33 @@ def test_cli_writes_jsonl(tmp_path) -> None:
     records = [Record.from_json(json.loads(line)) for line in lines]
     assert [r.to_json() for r in records] == [r.to_json() for r in generate(25, 3, "dev")]
     assert all(r.locale and r.family and r.domain in DOMAINS for r in records)
+
+
+def test_german_press_sentences_name_persons_as_the_press_does(tmp_path, name_model) -> None:
+    """The German news generator (training only): seeded, every span on word boundaries of
+    both splitters, persons as full names, bare surnames and genitive ``-s`` surnames,
+    half the records spaced like the detokenised real corpora, and only persons,
+    organisations and cities annotated (no routing domain); a recipe's ``press_de``
+    section adds them to the training records."""
+    from redactor.training.synthetic.press import LABELS, TEMPLATES, generate_press
+    from redactor.training.train import build_records
+
+    records = list(generate_press(400, 3))
+    assert [r.to_json() for r in records] == [r.to_json() for r in generate_press(400, 3)]
+    assert [r.text for r in records] != [r.text for r in generate_press(400, 4)]
+    for record in records:
+        check_record(record)
+        assert unaligned_spans(record) == unaligned_spans(record, "pii") == [], record.text
+        assert record.domain is None and record.annotates == LABELS
+        assert {s.label for s in record.spans} <= set(LABELS)
+    persons = [r.text[s.start:s.end] for r in records for s in r.spans if s.label == "person"]
+    followed = [r.text[s.end:].split()[0] for r in records for s in r.spans
+                if s.label == "person" and r.text[s.end:].strip()]
+    assert sum(" " in p for p in persons) > 50 and sum(" " not in p for p in persons) > 100
+    assert {"Vorschlag", "Angaben", "Leitung"} & set(followed)  # "{G} Vorschlag": a genitive surname
+    spaced = [r for r in records if re.search(r"\w \.$", r.text)]
+    assert 100 < len(spaced) < 300, len(spaced)  # about half: "sagte Kolb ."
+    assert len(TEMPLATES) >= 50
+    config = {"data": {"press_de": {"n": 20, "seed": 3}}}
+    built = build_records(config, tmp_path, name_model)
+    assert [r.text for r in built] == [r.text for r in records[:20]]

@@ -93,6 +93,11 @@ def build_records(config: dict[str, Any], base: Path, model: GLiNER2) -> list[Re
         from redactor.training.synthetic import generate
 
         records += list(generate(int(synthetic["n"]), int(synthetic.get("seed", 0)), "train"))
+    press = data.get("press_de")
+    if press:
+        from redactor.training.synthetic.press import generate_press
+
+        records += list(generate_press(int(press["n"]), int(press.get("seed", 0))))
     for entry in data.get("files", []):
         records += load_corpus(entry, base)
     max_subwords = int(data.get("max_text_subwords", 256))
