@@ -19,6 +19,17 @@ from faker import Faker
 from redactor.training.records import Record, SpanLabel
 
 
+def seeded_fakers(locales: Sequence[str], seed: int) -> list[Faker]:
+    """One Faker per locale, each seeded from ``seed`` and its position: a name source
+    that gives the same names in every process."""
+    fakers = []
+    for i, locale in enumerate(locales):
+        fake = Faker(locale)
+        fake.seed_instance(seed * 1000 + i)
+        fakers.append(fake)
+    return fakers
+
+
 class NameSwapper:
     """Replaces every span of one label with a fresh name drawn from the given locales."""
 
@@ -27,11 +38,7 @@ class NameSwapper:
             raise ValueError("swap_names needs at least one Faker locale")
         self.label = label
         self.rng = random.Random(seed)
-        self.fakers = []
-        for i, locale in enumerate(locales):
-            fake = Faker(locale)
-            fake.seed_instance(seed * 1000 + i)
-            self.fakers.append(fake)
+        self.fakers = seeded_fakers(locales, seed)
 
     def name_like(self, original: str) -> str:
         """A fresh name with the original's word count (1: mostly a surname; 2: first

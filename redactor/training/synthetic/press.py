@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from faker import Faker
 
+from redactor.training.name_swap import seeded_fakers
 from redactor.training.records import Record, SpanLabel
 from redactor.training.synthetic.builder import InvalidSpan, check_record
 
@@ -100,9 +101,7 @@ class PressWriter:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(f"press|{seed}")
-        self.fakers = {locale: Faker(locale) for locale in NAME_LOCALES}
-        for i, fake in enumerate(self.fakers.values()):
-            fake.seed_instance(seed * 1000 + i)
+        self.fakers = dict(zip(NAME_LOCALES, seeded_fakers(NAME_LOCALES, seed)))
         self.german = self.fakers["de_DE"]
 
     def _fake(self) -> Faker:
@@ -184,10 +183,13 @@ def generate_press(n: int, seed: int) -> Iterator[Record]:
     word splitters would cut is drawn again)."""
     writer = PressWriter(seed)
     for index in range(n):
-        for attempt in range(25):
-            try:
-                yield writer.record(index)
-                break
-            except InvalidSpan:
-                if attempt == 24:
-                    raise
+        yield _drawn(writer, index)
+
+
+def _drawn(writer: PressWriter, index: int, attempts: int = 25) -> Record:
+    for _ in range(attempts - 1):
+        try:
+            return writer.record(index)
+        except InvalidSpan:
+            continue
+    return writer.record(index)  # the last attempt's error propagates
