@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -146,21 +147,32 @@ def test_cli_writes_jsonl(tmp_path) -> None:
     assert all(r.locale and r.family and r.domain in DOMAINS for r in records)
 
 
-def test_german_press_sentences_name_persons_as_the_press_does(tmp_path) -> None:
-    """The German news generator (training only): seeded, every span on word boundaries of
-    both splitters, persons as full names, bare surnames and genitive ``-s`` surnames,
-    half the records spaced like the detokenised real corpora, and only persons,
-    organisations and cities annotated (no routing domain); a recipe's ``press_de``
-    section adds them to the training records."""
-    from redactor.recognizers.gliner2 import shared_model
-    from redactor.training.synthetic.press import LABELS, generate_press
-    from redactor.training.train import build_records
+def _spaced(record: Record) -> bool:
+    """True when no punctuation touches a word outside the spans ("sagte Kolb ." spacing)."""
+    masked = list(record.text)
+    for span in record.spans:
+        masked[span.start:span.end] = "x" * (span.end - span.start)
+    return re.search(r"\w[^\w\s]|[^\w\s]\w", "".join(masked)) is None
 
-    records = list(generate_press(400, 3))
-    assert [r.to_json() for r in records] == [r.to_json() for r in generate_press(400, 3)]
-    assert [r.text for r in records] != [r.text for r in generate_press(400, 4)]
-    script = ("from redactor.training.synthetic.press import generate_press as g; "
-              "print([r.text for r in g(400, 3)])")
+
+@pytest.mark.parametrize("module, key", [("press", "press_de"), ("social", "social_en")])
+def test_sentence_generators_are_seeded_aligned_and_reach_the_recipe(module: str, key: str,
+                                                                        tmp_path) -> None:
+    """Both sentence generators (training only): the same records for a seed in every
+    process (two hash seeds), other records for another seed, every span on word
+    boundaries of both splitters, only their labels annotated and no routing domain,
+    about half spaced like the detokenised real corpora, and the recipe key adds them
+    to the training records (chunked by the shipped model's tokenizer)."""
+    from redactor.recognizers.gliner2 import shared_model
+    from redactor.training.train import SENTENCE_CORPORA, build_records
+
+    generate = SENTENCE_CORPORA[key]
+    labels = importlib.import_module(f"redactor.training.synthetic.{module}").LABELS
+    records = list(generate(400, 3))
+    assert [r.to_json() for r in records] == [r.to_json() for r in generate(400, 3)]
+    assert [r.text for r in records] != [r.text for r in generate(400, 4)]
+    script = (f"from redactor.training.train import SENTENCE_CORPORA as c; "
+              f"print([r.text for r in c[{key!r}](400, 3)])")
     runs = [subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
                            capture_output=True, text=True, check=True, timeout=600).stdout
             for seed in ("1", "2")]
@@ -168,8 +180,19 @@ def test_german_press_sentences_name_persons_as_the_press_does(tmp_path) -> None
     for record in records:
         check_record(record)
         assert unaligned_spans(record) == unaligned_spans(record, "pii") == [], record.text
-        assert record.domain is None and record.annotates == LABELS
-        assert {s.label for s in record.spans} <= set(LABELS)
+        assert record.domain is None and record.annotates == labels
+        assert {s.label for s in record.spans} <= set(labels)
+    assert 0.4 < sum(map(_spaced, records)) / len(records) < 0.8
+    config = {"data": {key: {"n": 20, "seed": 3}}}
+    built = build_records(config, tmp_path, shared_model(fast=False))
+    assert [r.text for r in built] == [r.text for r in records[:20]]
+
+
+def test_german_press_sentences_name_persons_as_the_press_does() -> None:
+    """German news names persons in full, by bare surname and by genitive ``-s`` surname."""
+    from redactor.training.synthetic.press import generate_press
+
+    records = list(generate_press(400, 3))
     persons = [r.text[s.start:s.end] for r in records for s in r.spans if s.label == "person"]
     genitives = [r.text[s.start:s.end] for r in records for s in r.spans
                  if s.label == "person" and r.text[s.end:].split()[:1] in (["Vorschlag"], ["Leitung"])]
@@ -177,6 +200,20 @@ def test_german_press_sentences_name_persons_as_the_press_does(tmp_path) -> None
     assert genitives and all(g.endswith("s") for g in genitives)  # "{G} Vorschlag", "van Leeuwens Leitung"
     spaced = [r for r in records if re.search(r"\w \.$", r.text)]
     assert 100 < len(spaced) < 300, len(spaced)  # about half: "sagte Kolb ."
-    config = {"data": {"press_de": {"n": 20, "seed": 3}}}
-    built = build_records(config, tmp_path, shared_model(fast=False))  # its tokenizer chunks records
-    assert [r.text for r in built] == [r.text for r in records[:20]]
+
+
+def test_social_comments_name_people_by_first_and_short_names() -> None:
+    """Comments name people mostly by a first or short name on its own, addressed or at
+    the start of a line, with names from many locales; an @handle is a username, not a
+    person, and spaced comments split apostrophes as WNUT-17 does ("let ' s")."""
+    from redactor.training.synthetic.social import generate_social
+
+    records = list(generate_social(600, 3))
+    persons = [r.text[s.start:s.end] for r in records for s in r.spans if s.label == "person"]
+    handles = [r.text[s.start:s.end] for r in records for s in r.spans if s.label == "username"]
+    assert sum(" " not in p for p in persons) > 0.7 * len(persons)
+    assert len(set(persons)) > 0.6 * len(persons)
+    assert sum(s.start == 0 for r in records for s in r.spans if s.label == "person") > 50
+    assert handles and all(h.startswith("@") and " " not in h for h in handles)
+    assert not any(p.startswith("@") for p in persons)
+    assert any(" ' s " in r.text or " ' t " in r.text for r in records)

@@ -21,7 +21,12 @@ from redactor.training.collate import chunk_record
 from redactor.training.labels import BY_KEY
 from redactor.training.name_swap import NameSwapper
 from redactor.training.records import Record, load_records
+from redactor.training.synthetic.press import generate_press
+from redactor.training.synthetic.social import generate_social
 from redactor.training.trainer import Trainer, TrainConfig, prepare_model
+
+# Recipe keys under ``data`` for the sentence generators, each ``{n, seed}``.
+SENTENCE_CORPORA = {"press_de": generate_press, "social_en": generate_social}
 
 
 def load_corpus(entry: dict[str, Any], base: Path) -> list[Record]:
@@ -93,11 +98,9 @@ def build_records(config: dict[str, Any], base: Path, model: GLiNER2) -> list[Re
         from redactor.training.synthetic import generate
 
         records += list(generate(int(synthetic["n"]), int(synthetic.get("seed", 0)), "train"))
-    press = data.get("press_de")
-    if press:
-        from redactor.training.synthetic.press import generate_press
-
-        records += list(generate_press(int(press["n"]), int(press.get("seed", 0))))
+    for key, generator in SENTENCE_CORPORA.items():
+        if data.get(key):
+            records += list(generator(int(data[key]["n"]), int(data[key].get("seed", 0))))
     for entry in data.get("files", []):
         records += load_corpus(entry, base)
     max_subwords = int(data.get("max_text_subwords", 256))

@@ -17,22 +17,19 @@ template families of their own, so this module has no dev or test split.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterator
 
 from faker import Faker
 
 from redactor.training.name_swap import seeded_fakers
-from redactor.training.records import Record, SpanLabel
-from redactor.training.synthetic.builder import InvalidSpan, check_record
+from redactor.training.records import Record
+from redactor.training.synthetic.builder import InvalidSpan
+from redactor.training.synthetic.sentences import SentenceWriter, generate_sentences
 
 LABELS = ("person", "organization", "city")
 # Whose names German news prints: mostly German-speaking, then its neighbours and beyond.
 NAME_LOCALES = ("de_DE", "de_AT", "de_CH", "en_US", "fr_FR", "it_IT", "es_ES", "pl_PL", "tr_TR", "nl_NL")
 NAME_WEIGHTS = (0.45, 0.1, 0.05, 0.08, 0.06, 0.06, 0.05, 0.05, 0.05, 0.05)
-SLOT = re.compile(r"\{([PSGFOCY])(\d?)\}")
-# A word (with inner hyphens or apostrophes) or one punctuation mark: the real corpora's tokens.
-TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 
 # {P} full name, {S} surname, {G} genitive surname, {F} first name, {O} organisation,
 # {C} city, {Y} year; a digit tells two of a kind apart.
@@ -95,12 +92,17 @@ TEMPLATES = (
 )
 
 
-class PressWriter:
-    """Renders the templates with fresh names: one Faker per locale, all seeded once from
+class PressWriter(SentenceWriter):
+    """German news sentences with fresh names: one Faker per locale, all seeded once from
     ``seed`` (the same records in every process: tested under two hash seeds)."""
 
+    templates = TEMPLATES
+    labels = LABELS
+    family = "press_de"
+    locale = "de_DE"
+
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(f"press|{seed}")
+        super().__init__(random.Random(f"press|{seed}"))
         self.fakers = dict(zip(NAME_LOCALES, seeded_fakers(NAME_LOCALES, seed)))
         self.german = self.fakers["de_DE"]
 
@@ -119,7 +121,6 @@ class PressWriter:
         raise InvalidSpan("no surname that takes a genitive -s")
 
     def value(self, slot: str) -> tuple[str, str | None]:
-        """The text for one slot and its label (None: not personal, e.g. a year)."""
         if slot == "P":
             fake = self._fake()
             middle = f" {fake.first_name()}" if self.rng.random() < 0.1 else ""
@@ -134,62 +135,8 @@ class PressWriter:
             return self.german.city(), "city"
         return str(self.rng.randint(1850, 2015)), None
 
-    def record(self, index: int) -> Record:
-        """One or two sentences, spaced as written or as the real corpora's tokens."""
-        tokenised = self.rng.random() < 0.5
-        units: list[tuple[str, str | None]] = []
-        for template in self.rng.sample(TEMPLATES, 1 if self.rng.random() < 0.7 else 2):
-            units += self._render(template, tokenised)
-        text, spans, pos = "", [], 0
-        for piece, label in units:
-            gap = " " if tokenised and text else ""
-            start = pos + len(gap)
-            text += gap + piece
-            pos = len(text)
-            if label is not None:
-                spans.append(SpanLabel(start, pos, label))
-        record = Record(text.rstrip(), spans, domain=None, family="press_de", locale="de_DE",
-                        id=f"press-{index}", annotates=LABELS)
-        check_record(record)
-        return record
-
-    def _render(self, template: str, tokenised: bool) -> list[tuple[str, str | None]]:
-        """The template's text pieces and slot values, in order; with ``tokenised`` every
-        text piece is cut into tokens that will be joined by single spaces."""
-        units: list[tuple[str, str | None]] = []
-        seen: dict[str, tuple[str, str | None]] = {}
-        cursor = 0
-        for match in SLOT.finditer(template):
-            units += self._text(template[cursor:match.start()], tokenised)
-            slot = match.group(0)
-            if slot not in seen:
-                seen[slot] = self.value(match.group(1))
-            units.append(seen[slot])
-            cursor = match.end()
-        units += self._text(template[cursor:], tokenised)
-        if not tokenised:  # one sentence after another, separated by a space
-            units.append((" ", None))
-        return units
-
-    @staticmethod
-    def _text(piece: str, tokenised: bool) -> list[tuple[str, str | None]]:
-        if tokenised:
-            return [(token, None) for token in TOKEN.findall(piece)]
-        return [(piece, None)] if piece else []
-
 
 def generate_press(n: int, seed: int) -> Iterator[Record]:
     """``n`` German news records, reproducible from ``seed`` (a record whose spans the
     word splitters would cut is drawn again)."""
-    writer = PressWriter(seed)
-    for index in range(n):
-        yield _drawn(writer, index)
-
-
-def _drawn(writer: PressWriter, index: int, attempts: int = 25) -> Record:
-    for _ in range(attempts - 1):
-        try:
-            return writer.record(index)
-        except InvalidSpan:
-            continue
-    return writer.record(index)  # the last attempt's error propagates
+    return generate_sentences(PressWriter(seed), n)
