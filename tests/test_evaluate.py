@@ -207,6 +207,28 @@ def test_calibration_picks_the_cut_that_keeps_recall_and_drops_noise() -> None:
     assert missed["ssn"]["threshold"] == 0.5  # never found: no cut helps, the default stays
 
 
+def test_calibration_with_a_recall_floor_gives_up_precision_for_names() -> None:
+    """Under ``min_recall`` the F2 optimum that misses names loses to the best cut that
+    finds enough of them; when no cut does, the cut with the most recall wins."""
+    from redactor.training.calibrate import pick_thresholds
+    from redactor.training.records import Record
+
+    text = "Ann and Bo and Cy and Di met " + " ".join(f"w{k}" for k in range(8))
+    names = [S(0, 3, "person"), S(8, 10, "person"), S(15, 17, "person"), S(22, 24, "person")]
+    noise = [S(29 + 3 * k, 31 + 3 * k, "person") for k in range(8)]
+    records = [Record(text, list(names)) for _ in range(2)]
+    # three sure names; the fourth scored 0.12, as low as eight noise words
+    scored = [[(n, 0.9) for n in names[:3]] + [(n, 0.12) for n in names[3:] + noise] for _ in records]
+    free = pick_thresholds(records, scored, ["person"], beta=2.0)["person"]
+    assert free["threshold"] > 0.12 and free["recall"] == 0.75  # F2 drops the weak name with the noise
+    floored = pick_thresholds(records, scored, ["person"], beta=2.0, min_recall=0.85)["person"]
+    assert floored["threshold"] <= 0.12 and floored["recall"] == 1.0
+    assert floored["f_beta"] < free["f_beta"]
+    unreachable = [[(S(0, 3, "person"), 0.9), (S(8, 10, "person"), 0.3)] for _ in records]
+    most = pick_thresholds(records, unreachable, ["person"], beta=2.0, min_recall=0.85)["person"]
+    assert most["threshold"] <= 0.3 and most["recall"] == 0.5
+
+
 def test_calibration_keeps_the_lowest_cut_any_source_found_the_label_with() -> None:
     from redactor.training.calibrate import lowest_cut
 
