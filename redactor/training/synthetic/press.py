@@ -99,6 +99,7 @@ class PressWriter(SentenceWriter):
     templates = TEMPLATES
     labels = LABELS
     family = "press_de"
+    id_prefix = "press"
     locale = "de_DE"
 
     def __init__(self, seed: int) -> None:

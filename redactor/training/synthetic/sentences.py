@@ -23,7 +23,7 @@ from redactor.training.records import Record, SpanLabel
 from redactor.training.synthetic.builder import InvalidSpan, check_record
 
 SLOT = re.compile(r"\{([A-Z])(\d?)\}")
-Unit = tuple[str, "str | None"]
+Unit = tuple[str, str | None]  # a text piece and its label (None: not personal)
 
 
 class SentenceWriter:
@@ -31,7 +31,8 @@ class SentenceWriter:
 
     templates: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
-    family = ""
+    family = ""   # Record.family, e.g. "press_de"
+    id_prefix = ""  # record ids are f"{id_prefix}-{index}"
     locale = ""
     # A word (with inner hyphens or apostrophes) or one punctuation mark: the real corpora's tokens.
     token = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
@@ -58,7 +59,7 @@ class SentenceWriter:
             if label is not None:
                 spans.append(SpanLabel(start, pos, label))
         record = Record(text.rstrip(), spans, domain=None, family=self.family, locale=self.locale,
-                        id=f"{self.family.split('_')[0]}-{index}", annotates=self.labels)
+                        id=f"{self.id_prefix}-{index}", annotates=self.labels)
         check_record(record)
         return record
 

@@ -100,6 +100,7 @@ class SocialWriter(SentenceWriter):
     templates = TEMPLATES
     labels = LABELS
     family = "social_en"
+    id_prefix = "social"
     locale = "en_US"
     token = re.compile(r"\w+(?:-\w+)*|[^\w\s]")  # WNUT-17's tokens: "let ' s"
 
