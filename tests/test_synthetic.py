@@ -171,7 +171,7 @@ def test_sentence_generators_are_seeded_aligned_and_reach_the_recipe(module: str
     records = list(generate(400, 3))
     assert [r.to_json() for r in records] == [r.to_json() for r in generate(400, 3)]
     assert [r.text for r in records] != [r.text for r in generate(400, 4)]
-    script = (f"from redactor.training.train import SENTENCE_CORPORA as c; "
+    script = ("from redactor.training.train import SENTENCE_CORPORA as c; "
               f"print([r.text for r in c[{key!r}](400, 3)])")
     runs = [subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
                            capture_output=True, text=True, check=True, timeout=600).stdout
@@ -204,7 +204,7 @@ def test_german_press_sentences_name_persons_as_the_press_does() -> None:
 
 def test_social_comments_name_people_by_first_and_short_names() -> None:
     """Comments name people mostly by a first or short name on its own, addressed or at
-    the start of a line, with names from many locales; an @handle is a username, not a
+    the start of a line, and with many different names; an @handle is a username, not a
     person, and spaced comments split apostrophes as WNUT-17 does ("let ' s")."""
     from redactor.training.synthetic.social import generate_social
 

@@ -1,6 +1,6 @@
 """German news sentences with persons named the way the press names them (training only).
 
-Why: the shipped model finds ~76% of the persons in German news (GermEval-14), and the
+Why: v0.5 found ~76% of the persons in German news (GermEval-14; v0.6: 86%), and the
 misses are bare and genitive surnames in German context ("sagte Eymer", "Nerudas
 Verfassung").  The main generator writes English documents with names from many
 locales, and GermEval-14 lends training only ~1,000 German sentences; swapping the

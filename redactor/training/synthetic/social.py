@@ -1,7 +1,7 @@
 """English comments and posts that name people the way comments do (training only).
 
-Why: the shipped model misses about a fifth of the persons in English tweets and video
-comments (WNUT-17), and the misses are mostly a first name or a short name on its own,
+Why: run 16 missed about a fifth of the persons in English tweets and video comments
+(WNUT-17; v0.6, trained with these, misses 8%), mostly a first name or a short name on its own,
 often one from outside the English-speaking world: addressed ("Great video Shan !",
 "hey titi nice video"), at the start of a line ("Tebogo is cute"), or compared
 ("looks exactly like Cartman").  The main generator's social posts name people in
