@@ -16,12 +16,8 @@ template families of their own, so this module has no dev or test split.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 
-from faker import Faker
-
-from redactor.training.name_swap import seeded_fakers
 from redactor.training.records import Record
 from redactor.training.synthetic.builder import InvalidSpan
 from redactor.training.synthetic.sentences import SentenceWriter, generate_sentences
@@ -93,22 +89,15 @@ TEMPLATES = (
 
 
 class PressWriter(SentenceWriter):
-    """German news sentences with fresh names: one Faker per locale, all seeded once from
-    ``seed`` (the same records in every process: tested under two hash seeds)."""
+    """German news sentences with fresh names; organisations and cities are German."""
 
     templates = TEMPLATES
     labels = LABELS
     family = "press_de"
     id_prefix = "press"
     locale = "de_DE"
-
-    def __init__(self, seed: int) -> None:
-        super().__init__(random.Random(f"press|{seed}"))
-        self.fakers = dict(zip(NAME_LOCALES, seeded_fakers(NAME_LOCALES, seed)))
-        self.german = self.fakers["de_DE"]
-
-    def _fake(self) -> Faker:
-        return self.fakers[self.rng.choices(NAME_LOCALES, weights=NAME_WEIGHTS)[0]]
+    name_locales = NAME_LOCALES
+    name_weights = NAME_WEIGHTS
 
     def _surname(self, genitive: bool) -> str:
         """A surname; genitive ones take German's ``-s`` (names on s, x, z or ß are
@@ -131,9 +120,9 @@ class PressWriter(SentenceWriter):
         if slot == "F":
             return self._fake().first_name(), "person"
         if slot == "O":
-            return self.german.company(), "organization"
+            return self.fakers["de_DE"].company(), "organization"
         if slot == "C":
-            return self.german.city(), "city"
+            return self.fakers["de_DE"].city(), "city"
         return str(self.rng.randint(1850, 2015)), None
 
 

@@ -19,6 +19,9 @@ import random
 import re
 from collections.abc import Iterator
 
+from faker import Faker
+
+from redactor.training.name_swap import seeded_fakers
 from redactor.training.records import Record, SpanLabel
 from redactor.training.synthetic.builder import InvalidSpan, check_record
 
@@ -32,13 +35,22 @@ class SentenceWriter:
     templates: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     family = ""   # Record.family, e.g. "press_de"
-    id_prefix = ""  # record ids are f"{id_prefix}-{index}"
+    id_prefix = ""  # record ids are f"{id_prefix}-{index}"; the writer's rng is seeded from it
     locale = ""
+    name_locales: tuple[str, ...] = ()  # Faker locales names are drawn from, with their weights
+    name_weights: tuple[float, ...] = ()
     # A word (with inner hyphens or apostrophes) or one punctuation mark: the real corpora's tokens.
     token = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
+    def __init__(self, seed: int) -> None:
+        """One Faker per name locale, all seeded once from ``seed`` (the same records in
+        every process: tested under two hash seeds)."""
+        self.rng = random.Random(f"{self.id_prefix}|{seed}")
+        self.fakers = dict(zip(self.name_locales, seeded_fakers(self.name_locales, seed)))
+
+    def _fake(self) -> Faker:
+        """The Faker of a locale drawn by ``name_weights``."""
+        return self.fakers[self.rng.choices(self.name_locales, weights=self.name_weights)[0]]
 
     def value(self, slot: str) -> Unit:
         """The text for one slot kind and its label (None: not personal, e.g. a year)."""

@@ -13,13 +13,9 @@ identifier, told apart from the person it belongs to).
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterator
 
-from faker import Faker
-
-from redactor.training.name_swap import seeded_fakers
 from redactor.training.records import Record
 from redactor.training.synthetic.sentences import SentenceWriter, generate_sentences
 
@@ -94,22 +90,16 @@ TEMPLATES = (
 
 
 class SocialWriter(SentenceWriter):
-    """English comment sentences with fresh names: one Faker per locale, all seeded once
-    from ``seed`` (the same records in every process)."""
+    """English comment sentences with fresh names."""
 
     templates = TEMPLATES
     labels = LABELS
     family = "social_en"
     id_prefix = "social"
     locale = "en_US"
+    name_locales = NAME_LOCALES
+    name_weights = NAME_WEIGHTS
     token = re.compile(r"\w+(?:-\w+)*|[^\w\s]")  # WNUT-17's tokens: "let ' s"
-
-    def __init__(self, seed: int) -> None:
-        super().__init__(random.Random(f"social|{seed}"))
-        self.fakers = dict(zip(NAME_LOCALES, seeded_fakers(NAME_LOCALES, seed)))
-
-    def _fake(self) -> Faker:
-        return self.fakers[self.rng.choices(NAME_LOCALES, weights=NAME_WEIGHTS)[0]]
 
     def _short_name(self) -> str:
         """What friends call someone: a first name cut to its first syllables ("Rach",
